@@ -1,0 +1,35 @@
+//! Domain types: everything past the edge is one of these, never a raw string.
+
+mod application;
+mod checksum;
+mod documents;
+mod inn;
+mod kpp;
+mod names;
+mod number;
+mod ogrn;
+mod organization;
+mod otp;
+mod phone;
+mod snils;
+
+pub use application::{
+    AUTO_REVIEW_ETA, Actor, Application, ApplicationStatus, HistoryEntry, IllegalTransition,
+    MANUAL_REVIEW_SLA, OTP_CONFIRMATION_WINDOW,
+};
+pub use documents::{
+    Document, DocumentError, DocumentType, MAX_DOCUMENT_BYTES, MAX_DOCUMENTS, Signature,
+    SignatureError, missing_documents,
+};
+pub use inn::{Inn, InnError, OrganizationKind};
+pub use kpp::{Kpp, KppError};
+pub use names::{FullName, FullNameError, OrganizationName, OrganizationNameError};
+pub use number::{NumberLock, NumberState, NumberUnavailable};
+pub use ogrn::{Ogrn, OgrnError};
+pub use organization::{Employee, Organization, OrganizationError};
+pub use otp::{
+    Delivery, OtpChallenge, OtpCode, OtpCodeError, OtpLedger, OtpPolicy, OtpPurpose, OtpSecret,
+    RateWindow, ResendRefusal, Verification,
+};
+pub use phone::{PhoneError, PhoneNumber};
+pub use snils::{Snils, SnilsError};

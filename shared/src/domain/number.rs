@@ -1,0 +1,84 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Employee, Inn, PhoneNumber};
+
+/// The lifecycle of a number (SPEC 3): held by an application in flight, active, or released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NumberState {
+    Pending,
+    Active,
+    Deactivated,
+}
+
+impl NumberState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Active => "active",
+            Self::Deactivated => "deactivated",
+        }
+    }
+
+    pub fn label(self, english: bool) -> &'static str {
+        match (self, english) {
+            (Self::Pending, false) => "Заявка в обработке",
+            (Self::Active, false) => "Номер активирован",
+            (Self::Deactivated, false) => "Номер деактивирован",
+            (Self::Pending, true) => "Application in progress",
+            (Self::Active, true) => "Number active",
+            (Self::Deactivated, true) => "Number deactivated",
+        }
+    }
+}
+
+/// The record that makes a number belong to at most one organization.
+///
+/// A `pending` lock taken by an application still awaiting its code carries `hold_until`;
+/// past it the lock no longer holds, whether or not the sweeper has released it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumberLock {
+    pub phone: PhoneNumber,
+    pub state: NumberState,
+    pub organization_inn: Inn,
+    pub application_id: Uuid,
+    pub employee: Employee,
+    pub hold_until: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+/// Why a number cannot be applied for by an organization right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NumberUnavailable {
+    BoundToAnotherOrganization,
+    ApplicationInProgress(Uuid),
+    AlreadyActive,
+}
+
+impl NumberLock {
+    /// Whether the lock keeps other applications out at `now`.
+    pub fn holds(&self, now: DateTime<Utc>) -> bool {
+        match self.state {
+            NumberState::Active => true,
+            NumberState::Pending => self.hold_until.is_none_or(|until| now < until),
+            NumberState::Deactivated => false,
+        }
+    }
+
+    /// The refusal an application by `inn` gets while this lock holds.
+    pub fn refusal_for(&self, inn: &Inn, now: DateTime<Utc>) -> Option<NumberUnavailable> {
+        if !self.holds(now) {
+            return None;
+        }
+        Some(if &self.organization_inn != inn {
+            NumberUnavailable::BoundToAnotherOrganization
+        } else if self.state == NumberState::Active {
+            NumberUnavailable::AlreadyActive
+        } else {
+            NumberUnavailable::ApplicationInProgress(self.application_id)
+        })
+    }
+}

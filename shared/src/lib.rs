@@ -1,0 +1,5 @@
+//! corpnum's domain crate: identifiers, lifecycle and code policy (`domain`), the ports
+//! side effects go through (`ports`), the use cases (`app`), the HTTP contract (`api`),
+//! in-memory fakes (`fakes`), and the AWS adapters behind the `aws` feature (`aws`).
+
+pub mod domain;
