@@ -2,4 +2,8 @@
 //! side effects go through (`ports`), the use cases (`app`), the HTTP contract (`api`),
 //! in-memory fakes (`fakes`), and the AWS adapters behind the `aws` feature (`aws`).
 
+pub mod api;
+pub mod app;
 pub mod domain;
+pub mod fakes;
+pub mod ports;

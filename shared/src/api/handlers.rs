@@ -1,0 +1,265 @@
+//! One function per route: authorize, parse at the edge, call one use case, map once.
+
+use std::collections::HashMap;
+
+use chrono::Duration;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::fields::{Errors, Obj};
+use super::problem::{FieldCode, FieldError};
+use super::submission::{parse_submission, phone_error};
+use super::{
+    Access, ApiError, ApiRequest, ApiResponse, Ctx, Route, authorize, header, json_body,
+    json_response, optional_json_body, views,
+};
+use crate::app::{
+    self, IdempotencyConflict, OtpError, ResendError, Services, SubmitError,
+};
+use crate::domain::{NumberUnavailable, OtpCode, PhoneNumber};
+use crate::ports::{DependencyError, IdempotencyClaim, StoredResponse};
+
+/// How long a request may stay "in progress" under its idempotency key before a retry
+/// may take over (longer than the function's timeout).
+const IDEMPOTENCY_IN_PROGRESS: Duration = Duration::seconds(60);
+/// How long idempotency keys are kept (SPEC 4.9).
+const IDEMPOTENCY_RETENTION: Duration = Duration::hours(24);
+
+pub(crate) async fn dispatch(
+    route: Route,
+    services: &Services,
+    ctx: &Ctx,
+    req: &ApiRequest,
+    params: &HashMap<String, String>,
+) -> Result<ApiResponse, ApiError> {
+    match route {
+        Route::SubmitApplication => submit(services, ctx, req).await,
+        Route::VerifyOtp => verify(services, req, application_id(params)?).await,
+        Route::ResendOtp => resend(services, req, application_id(params)?).await,
+        Route::GetApplication => get_application(services, ctx, req, application_id(params)?).await,
+        Route::GetNumber => get_number(services, ctx, req, params).await,
+    }
+}
+
+/// An id that is not a UUID names nothing: 404, like any unknown id.
+fn application_id(params: &HashMap<String, String>) -> Result<Uuid, ApiError> {
+    let id = params.get("id").and_then(|s| Uuid::parse_str(s).ok()).ok_or(ApiError::NotFound)?;
+    tracing::Span::current().record("application_id", tracing::field::display(id));
+    Ok(id)
+}
+
+pub(crate) fn unavailable(e: DependencyError) -> ApiError {
+    ApiError::ServiceUnavailable(e.to_string())
+}
+
+async fn submit(services: &Services, ctx: &Ctx, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let caller = authorize(req, Access::Organization)?;
+    let app::Caller::Organization { sub, inn } = &caller else { return Err(ApiError::Forbidden) };
+    let key = idempotency_key(req)?;
+    let body = json_body(req)?;
+    let command = parse_submission(&body).map_err(ApiError::Validation)?;
+    let now = services.clock.now();
+    let claim = key.map(|key| IdempotencyClaim {
+        key: hash(&[inn.as_ref().as_bytes(), key.as_bytes()]),
+        request_hash: hash(&[canonical_json(&body).as_bytes()]),
+        in_progress_until: now + IDEMPOTENCY_IN_PROGRESS,
+        expires_at: now + IDEMPOTENCY_RETENTION,
+    });
+    let application = match app::submit(services, command, sub, inn, claim.as_ref()).await {
+        Ok(application) => application,
+        Err(SubmitError::Idempotency(IdempotencyConflict::Replay(stored))) => return Ok(replay(stored)),
+        Err(e) => return Err(submit_error(e)),
+    };
+    tracing::Span::current().record("application_id", tracing::field::display(application.id));
+    let location = format!("/v1/applications/{}", application.id);
+    let body = views::submitted(&application, &services.policy, services.clock.now()).to_string();
+    if let Some(claim) = &claim {
+        let stored = StoredResponse {
+            status: 201,
+            headers: vec![("Location".into(), location.clone())],
+            body: body.clone(),
+        };
+        if let Err(error) = services.store.complete(&claim.key, &stored, claim.expires_at).await {
+            tracing::error!(error = %error, "idempotency record not completed; a retry will see request_in_progress until it lapses");
+        }
+    }
+    let _ = ctx;
+    http::Response::builder()
+        .status(201)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .header(http::header::LOCATION, location)
+        .body(body)
+        .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))
+}
+
+fn submit_error(e: SubmitError) -> ApiError {
+    match e {
+        SubmitError::Forbidden => ApiError::Forbidden,
+        SubmitError::NumberUnavailable(NumberUnavailable::BoundToAnotherOrganization) => {
+            ApiError::NumberBoundToAnotherOrganization
+        }
+        SubmitError::NumberUnavailable(NumberUnavailable::ApplicationInProgress(id)) => {
+            ApiError::ApplicationInProgress(id)
+        }
+        SubmitError::NumberUnavailable(NumberUnavailable::AlreadyActive) => ApiError::NumberAlreadyActive,
+        SubmitError::RateLimited { retry_after } => ApiError::RateLimited { retry_after },
+        SubmitError::Idempotency(IdempotencyConflict::InProgress) => ApiError::RequestInProgress,
+        SubmitError::Idempotency(IdempotencyConflict::KeyReused) => ApiError::IdempotencyKeyReused,
+        SubmitError::Idempotency(IdempotencyConflict::Replay(_)) => ApiError::RequestInProgress,
+        SubmitError::Dependency(e) => unavailable(e),
+    }
+}
+
+/// `Idempotency-Key`: 1..255 visible ASCII characters.
+fn idempotency_key(req: &ApiRequest) -> Result<Option<&str>, ApiError> {
+    let Some(raw) = req.headers.get("idempotency-key") else { return Ok(None) };
+    match raw.to_str() {
+        Ok(key) if (1..=255).contains(&key.len()) && key.bytes().all(|b| (0x21..=0x7e).contains(&b)) => Ok(Some(key)),
+        _ => Err(ApiError::Validation(vec![FieldError::new(
+            "Idempotency-Key",
+            FieldCode::InvalidIdempotencyKey,
+            "Idempotency-Key: от 1 до 255 видимых символов ASCII",
+            "Idempotency-Key: 1 to 255 visible ASCII characters",
+        )])),
+    }
+}
+
+fn replay(stored: StoredResponse) -> ApiResponse {
+    let mut builder = http::Response::builder()
+        .status(stored.status)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .header("Idempotent-Replayed", "true");
+    for (name, value) in &stored.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    builder.body(stored.body).unwrap_or_else(|_| json_response(500, &Value::Null))
+}
+
+/// Hex SHA-256 over parts separated by a NUL byte.
+fn hash(parts: &[&[u8]]) -> String {
+    let mut h = Sha256::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h.update([0u8]);
+        }
+        h.update(p);
+    }
+    hex::encode(h.finalize())
+}
+
+/// JSON with object keys sorted at every level, so key order and spacing do not change
+/// a request's identity.
+fn canonical_json(v: &Value) -> String {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let inner: Vec<String> = keys
+                .into_iter()
+                .map(|k| format!("{}:{}", Value::String(k.clone()), canonical_json(&map[k])))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => format!("[{}]", items.iter().map(canonical_json).collect::<Vec<_>>().join(",")),
+        other => other.to_string(),
+    }
+}
+
+async fn verify(services: &Services, req: &ApiRequest, id: Uuid) -> Result<ApiResponse, ApiError> {
+    let caller = authorize(req, Access::Organization)?;
+    let body = json_body(req)?;
+    let mut errors = Errors::default();
+    let code = Obj::new(&body, "", FieldCode::MissingField, &mut errors).and_then(|mut obj| {
+        let code = obj.string("code", FieldCode::InvalidCode, &mut errors).and_then(|s| {
+            OtpCode::parse(s)
+                .map_err(|_| {
+                    errors.push(FieldError::new("code", FieldCode::InvalidCode, "Код: ровно 6 цифр", "Code: exactly 6 digits"))
+                })
+                .ok()
+        });
+        obj.finish(&mut errors);
+        code
+    });
+    let code = match code {
+        Some(code) if errors.is_empty() => code,
+        _ => return Err(ApiError::Validation(errors.0)),
+    };
+    match app::verify_code(services, id, &code, &caller).await {
+        Ok(app) => Ok(json_response(200, &views::confirmed(&app))),
+        Err(e) => Err(match e {
+            OtpError::NotFound => ApiError::NotFound,
+            OtpError::InvalidState(s) => ApiError::InvalidState(s.as_str()),
+            OtpError::Invalid { attempts_left } => ApiError::OtpInvalid { attempts_left },
+            OtpError::AttemptsExceeded => ApiError::OtpAttemptsExceeded,
+            OtpError::Expired => ApiError::OtpExpired,
+            OtpError::Contended => ApiError::RequestInProgress,
+            OtpError::Dependency(e) => unavailable(e),
+        }),
+    }
+}
+
+async fn resend(services: &Services, req: &ApiRequest, id: Uuid) -> Result<ApiResponse, ApiError> {
+    let caller = authorize(req, Access::Organization)?;
+    let body = optional_json_body(req)?;
+    let mut errors = Errors::default();
+    if let Some(obj) = Obj::new(&body, "", FieldCode::MissingField, &mut errors) {
+        obj.finish(&mut errors);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors.0));
+    }
+    match app::resend_code(services, id, &caller).await {
+        Ok(app) => Ok(json_response(202, &views::resent(&app, &services.policy, services.clock.now()))),
+        Err(e) => Err(match e {
+            ResendError::NotFound => ApiError::NotFound,
+            ResendError::InvalidState(s) => ApiError::InvalidState(s.as_str()),
+            ResendError::Locked => ApiError::OtpAttemptsExceeded,
+            ResendError::TooEarly { retry_after } => ApiError::ResendTooEarly { retry_after },
+            ResendError::RateLimited { retry_after } => ApiError::RateLimited { retry_after },
+            ResendError::Contended => ApiError::RequestInProgress,
+            ResendError::Dependency(e) => unavailable(e),
+        }),
+    }
+}
+
+async fn get_application(services: &Services, ctx: &Ctx, req: &ApiRequest, id: Uuid) -> Result<ApiResponse, ApiError> {
+    let caller = authorize(req, Access::Read)?;
+    let stored = app::application_status(services, id, &caller).await.map_err(unavailable)?;
+    let stored = stored.ok_or(ApiError::NotFound)?;
+    let body = views::application(&stored, services.clock.now(), ctx.lang, &services.support, &services.policy);
+    Ok(json_response(200, &body))
+}
+
+async fn get_number(
+    services: &Services,
+    ctx: &Ctx,
+    req: &ApiRequest,
+    params: &HashMap<String, String>,
+) -> Result<ApiResponse, ApiError> {
+    let caller = authorize(req, Access::Read)?;
+    let raw = params.get("phone").map(String::as_str).unwrap_or("");
+    let phone = PhoneNumber::parse_path(raw).map_err(|_| ApiError::Validation(vec![phone_error("phone")]))?;
+    let stored = app::number_status(services, &phone, &caller).await.map_err(unavailable)?;
+    let stored = stored.ok_or(ApiError::NotFound)?;
+    let mut response = json_response(200, &views::number(&stored, ctx.lang));
+    if let Ok(etag) = http::HeaderValue::from_str(&format!("\"{}\"", stored.lock.version)) {
+        response.headers_mut().insert(http::header::ETAG, etag);
+    }
+    let _ = header(req, "if-none-match");
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_json_ignores_key_order_and_spacing() {
+        let a: Value = serde_json::from_str(r#"{"b": 1, "a": {"y": [1, {"q": 2, "p": 1}], "x": null}}"#).unwrap();
+        let b: Value = serde_json::from_str(r#"{"a":{"x":null,"y":[1,{"p":1,"q":2}]},"b":1}"#).unwrap();
+        assert_eq!(canonical_json(&a), canonical_json(&b));
+        let c: Value = serde_json::from_str(r#"{"a":{"x":null,"y":[{"p":1,"q":2},1]},"b":1}"#).unwrap();
+        assert_ne!(canonical_json(&a), canonical_json(&c));
+    }
+}

@@ -1,0 +1,274 @@
+//! The HTTP contract (SPEC 4), independent of how requests arrive: Lambda (via
+//! `crate::aws::lambda`) and the local host both build an [`ApiRequest`] and get an
+//! [`ApiResponse`] back from [`handle`].
+
+mod fields;
+mod handlers;
+mod problem;
+pub mod routes;
+mod submission;
+mod views;
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+pub use problem::{ApiError, FieldCode, FieldError};
+pub use routes::{Function, ROUTES, Route, RouteSpec};
+
+use crate::app::{Caller, Services};
+use crate::domain::Inn;
+
+/// Largest accepted request body (SPEC 4).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub const SCOPE_ORG: &str = "corpnum/org";
+pub const SCOPE_OPERATOR: &str = "corpnum/operator";
+
+/// Verified token claims, as API Gateway's JWT authorizer passes them on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Claims {
+    pub sub: Option<String>,
+    pub org_inn: Option<String>,
+    pub scope: Option<String>,
+}
+
+/// A request as the handlers see it.
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    pub method: String,
+    pub path: String,
+    /// API Gateway's route key (`POST /v1/applications`), when it gave one.
+    pub route_key: Option<String>,
+    pub path_params: HashMap<String, String>,
+    pub query: Vec<(String, String)>,
+    pub headers: http::HeaderMap,
+    pub body: Vec<u8>,
+    /// The platform's request id; a well-formed client `X-Request-Id` takes precedence.
+    pub platform_request_id: String,
+    /// `None` when no token was verified.
+    pub claims: Option<Claims>,
+}
+
+pub type ApiResponse = http::Response<String>;
+
+/// Response language: Russian unless the client prefers English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Ru,
+    En,
+}
+
+impl Lang {
+    pub fn is_english(self) -> bool {
+        self == Self::En
+    }
+
+    /// Picks from `Accept-Language` by q-value among the two languages served.
+    pub fn from_accept_language(header: Option<&str>) -> Self {
+        let Some(header) = header else { return Self::Ru };
+        let mut best: Option<(f32, Self)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .unwrap_or(1.0);
+            let lang = match tag.split('-').next() {
+                Some("en") => Self::En,
+                Some("ru") => Self::Ru,
+                _ => continue,
+            };
+            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Self::Ru, |(_, l)| l)
+    }
+}
+
+/// Per-request facts every response needs.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub request_id: String,
+    pub lang: Lang,
+}
+
+impl Ctx {
+    pub fn of(req: &ApiRequest) -> Self {
+        let client_id = header(req, "x-request-id").filter(|id| is_well_formed_request_id(id));
+        Self {
+            request_id: client_id.map_or_else(|| req.platform_request_id.clone(), str::to_owned),
+            lang: Lang::from_accept_language(header(req, "accept-language")),
+        }
+    }
+}
+
+/// 1..128 characters of letters, digits and `-_.:`.
+fn is_well_formed_request_id(id: &str) -> bool {
+    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
+pub(crate) fn header<'a>(req: &'a ApiRequest, name: &str) -> Option<&'a str> {
+    req.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Serves one request for `function`. Routes of other functions are not found here,
+/// just as API Gateway would never send them.
+pub async fn handle(function: Function, services: &Services, req: ApiRequest) -> ApiResponse {
+    let ctx = Ctx::of(&req);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %ctx.request_id,
+        function = function.name(),
+        route = tracing::field::Empty,
+        application_id = tracing::field::Empty,
+    );
+    let _entered = span.enter();
+    let result = match resolve(&req) {
+        Ok((spec, params)) if spec.function == function => {
+            span.record("route", spec.key());
+            handlers::dispatch(spec.route, services, &ctx, &req, &params).await
+        }
+        Ok(_) => Err(ApiError::NotFound),
+        Err(e) => Err(e),
+    };
+    let response = match result {
+        Ok(response) => response,
+        Err(error) => problem_response(&error, &ctx),
+    };
+    tracing::info!(status = response.status().as_u16(), "request served");
+    finish(response, &ctx)
+}
+
+fn resolve(req: &ApiRequest) -> Result<(RouteSpec, HashMap<String, String>), ApiError> {
+    if let Some(spec) = req.route_key.as_deref().and_then(routes::by_key) {
+        return Ok((spec, req.path_params.clone()));
+    }
+    match routes::resolve(&req.method, &req.path) {
+        routes::Resolution::Found(spec, params) => Ok((spec, params)),
+        routes::Resolution::MethodNotAllowed(allowed) => Err(ApiError::MethodNotAllowed(allowed)),
+        routes::Resolution::NotFound => Err(ApiError::NotFound),
+    }
+}
+
+/// Adds the headers every response carries.
+fn finish(mut response: ApiResponse, ctx: &Ctx) -> ApiResponse {
+    let headers = response.headers_mut();
+    if let Ok(v) = http::HeaderValue::from_str(&ctx.request_id) {
+        headers.insert("x-request-id", v);
+    }
+    headers.insert(
+        http::header::CONTENT_LANGUAGE,
+        http::HeaderValue::from_static(if ctx.lang.is_english() { "en" } else { "ru" }),
+    );
+    headers.insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+    response
+}
+
+pub(crate) fn problem_response(error: &ApiError, ctx: &Ctx) -> ApiResponse {
+    match error {
+        ApiError::ServiceUnavailable(cause) => {
+            tracing::error!(cause = %cause, metric = "ServiceUnavailable", "dependency failure");
+        }
+        _ => tracing::info!(code = error.code(), "request refused"),
+    }
+    let (status, headers, body) = error.render(ctx.lang, &ctx.request_id);
+    let mut builder = http::Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, "application/problem+json");
+    for (name, value) in headers {
+        builder = builder.header(name, value);
+    }
+    builder.body(body.to_string()).unwrap_or_else(|_| fallback_500())
+}
+
+pub(crate) fn json_response(status: u16, body: &Value) -> ApiResponse {
+    http::Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(body.to_string())
+        .unwrap_or_else(|_| fallback_500())
+}
+
+fn fallback_500() -> ApiResponse {
+    let mut r = http::Response::new(String::from("{\"code\":\"internal_error\",\"status\":500}"));
+    *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+    r
+}
+
+/// What a route requires of the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Organization scope: submit, confirm, rebind, deactivate.
+    Organization,
+    /// Organization or operator scope: the status reads.
+    Read,
+}
+
+/// The caller, from verified claims: 401 without a token, 403 without the scope.
+pub(crate) fn authorize(req: &ApiRequest, access: Access) -> Result<Caller, ApiError> {
+    let claims = req.claims.as_ref().ok_or(ApiError::Unauthorized)?;
+    let sub = claims.sub.as_deref().filter(|s| !s.is_empty()).ok_or(ApiError::Unauthorized)?;
+    let scopes: Vec<&str> = claims.scope.as_deref().unwrap_or("").split_whitespace().collect();
+    if access == Access::Read && scopes.contains(&SCOPE_OPERATOR) {
+        return Ok(Caller::Operator { sub: sub.to_owned() });
+    }
+    if scopes.contains(&SCOPE_ORG) {
+        let inn = claims.org_inn.as_deref().and_then(|s| Inn::parse(s).ok()).ok_or(ApiError::Forbidden)?;
+        return Ok(Caller::Organization { sub: sub.to_owned(), inn });
+    }
+    Err(ApiError::Forbidden)
+}
+
+/// The JSON body: 413 over 64 KiB, 415 if not declared JSON, 400 if not a JSON object.
+pub(crate) fn json_body(req: &ApiRequest) -> Result<Value, ApiError> {
+    if req.body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let declared_json = header(req, "content-type").is_some_and(|ct| {
+        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    });
+    if !declared_json {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let value: Value =
+        serde_json::from_slice(&req.body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    if !value.is_object() {
+        return Err(ApiError::MalformedJson("not an object".into()));
+    }
+    Ok(value)
+}
+
+/// Like [`json_body`], but an empty body (with or without a content type) reads as `{}`.
+pub(crate) fn optional_json_body(req: &ApiRequest) -> Result<Value, ApiError> {
+    if req.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Default::default()));
+    }
+    json_body(req)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language() {
+        assert_eq!(Lang::from_accept_language(None), Lang::Ru);
+        assert_eq!(Lang::from_accept_language(Some("en")), Lang::En);
+        assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(Lang::from_accept_language(Some("ru-RU,ru;q=0.9,en;q=0.8")), Lang::Ru);
+        assert_eq!(Lang::from_accept_language(Some("de, en;q=0.5")), Lang::En);
+        assert_eq!(Lang::from_accept_language(Some("fr")), Lang::Ru);
+        assert_eq!(Lang::from_accept_language(Some("en;q=0")), Lang::Ru);
+    }
+
+    #[test]
+    fn request_ids() {
+        assert!(is_well_formed_request_id("abc-123_x.y:z"));
+        assert!(!is_well_formed_request_id(""));
+        assert!(!is_well_formed_request_id("has space"));
+        assert!(!is_well_formed_request_id(&"a".repeat(129)));
+    }
+}

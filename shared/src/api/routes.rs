@@ -1,0 +1,144 @@
+//! The route table (SPEC 4): which function serves which route. The local host and the
+//! SAM template are checked against this one list.
+
+use std::collections::HashMap;
+
+/// One deployed HTTP function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Function {
+    SubmitApplication,
+    VerifyOtp,
+    CheckStatus,
+}
+
+impl Function {
+    pub const ALL: [Self; 3] = [Self::SubmitApplication, Self::VerifyOtp, Self::CheckStatus];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SubmitApplication => "submit-application",
+            Self::VerifyOtp => "verify-otp",
+            Self::CheckStatus => "check-status",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Route {
+    SubmitApplication,
+    VerifyOtp,
+    ResendOtp,
+    GetApplication,
+    GetNumber,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    pub route: Route,
+    pub method: &'static str,
+    pub path: &'static str,
+    pub function: Function,
+}
+
+impl RouteSpec {
+    /// `POST /v1/applications`: API Gateway's route key.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+pub const ROUTES: &[RouteSpec] = &[
+    RouteSpec { route: Route::SubmitApplication, method: "POST", path: "/v1/applications", function: Function::SubmitApplication },
+    RouteSpec { route: Route::VerifyOtp, method: "POST", path: "/v1/applications/{id}/otp", function: Function::VerifyOtp },
+    RouteSpec { route: Route::ResendOtp, method: "POST", path: "/v1/applications/{id}/otp/resend", function: Function::VerifyOtp },
+    RouteSpec { route: Route::GetApplication, method: "GET", path: "/v1/applications/{id}", function: Function::CheckStatus },
+    RouteSpec { route: Route::GetNumber, method: "GET", path: "/v1/numbers/{phone}", function: Function::CheckStatus },
+];
+
+/// Matches a request path against one pattern, returning the captured parameters.
+fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> {
+    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let mut params = HashMap::new();
+    let mut pattern_parts = pattern.split('/');
+    let mut path_parts = path.split('/');
+    loop {
+        match (pattern_parts.next(), path_parts.next()) {
+            (None, None) => return Some(params),
+            (Some(p), Some(s)) => {
+                if let Some(name) = p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                    if s.is_empty() {
+                        return None;
+                    }
+                    params.insert(name.to_owned(), s.to_owned());
+                } else if p != s {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// What a method and path resolve to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolution {
+    Found(RouteSpec, HashMap<String, String>),
+    /// The path exists with other methods.
+    MethodNotAllowed(Vec<&'static str>),
+    NotFound,
+}
+
+impl PartialEq for RouteSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.route == other.route
+    }
+}
+impl Eq for RouteSpec {}
+
+pub fn resolve(method: &str, path: &str) -> Resolution {
+    let mut allowed = Vec::new();
+    for spec in ROUTES {
+        if let Some(params) = match_path(spec.path, path) {
+            if spec.method.eq_ignore_ascii_case(method) {
+                return Resolution::Found(*spec, params);
+            }
+            allowed.push(spec.method);
+        }
+    }
+    if allowed.is_empty() { Resolution::NotFound } else { Resolution::MethodNotAllowed(allowed) }
+}
+
+/// The route for an API Gateway route key such as `GET /v1/applications/{id}`.
+pub fn by_key(key: &str) -> Option<RouteSpec> {
+    ROUTES.iter().find(|r| r.key() == key).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_paths_and_parameters() {
+        let Resolution::Found(spec, params) = resolve("POST", "/v1/applications/abc/otp/resend") else {
+            panic!("no match")
+        };
+        assert_eq!(spec.route, Route::ResendOtp);
+        assert_eq!(params["id"], "abc");
+        let Resolution::Found(spec, params) = resolve("GET", "/v1/numbers/%2B79161234567") else { panic!() };
+        assert_eq!((spec.route, params["phone"].as_str()), (Route::GetNumber, "%2B79161234567"));
+        assert_eq!(resolve("DELETE", "/v1/applications"), Resolution::MethodNotAllowed(vec!["POST"]));
+        assert_eq!(resolve("GET", "/v1/nothing"), Resolution::NotFound);
+        assert_eq!(resolve("GET", "/v1/applications//"), Resolution::NotFound);
+    }
+
+    #[test]
+    fn route_keys_are_unique_and_resolvable() {
+        for spec in ROUTES {
+            assert_eq!(by_key(&spec.key()).map(|s| s.route), Some(spec.route));
+        }
+        let mut keys: Vec<_> = ROUTES.iter().map(RouteSpec::key).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), ROUTES.len());
+    }
+}

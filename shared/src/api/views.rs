@@ -1,0 +1,129 @@
+//! JSON bodies of successful responses (SPEC 4.2–4.5).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Value, json};
+
+use super::Lang;
+use crate::app::SupportContacts;
+use crate::domain::{Application, ApplicationStatus, Delivery, OtpPolicy};
+use crate::ports::{StoredApplication, StoredNumber};
+
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn opt_ts(t: Option<DateTime<Utc>>) -> Value {
+    t.map_or(Value::Null, |t| json!(ts(t)))
+}
+
+/// The state of the outstanding code, without the code.
+pub fn otp(app: &Application, policy: &OtpPolicy, now: DateTime<Utc>) -> Value {
+    let ledger = &app.otp;
+    json!({
+        "expires_at": opt_ts(ledger.expires_at()),
+        "resend_available_at": ts(ledger.resend_available_at(policy).unwrap_or(now).max(now)),
+        "attempts_left": ledger.attempts_left(policy),
+        "delivery": match ledger.delivery { Delivery::Sent => "sent", Delivery::Failed => "failed" },
+        "sends_left": policy.sends_per_subject.saturating_sub(ledger.sends),
+    })
+}
+
+pub fn submitted(app: &Application, policy: &OtpPolicy, now: DateTime<Utc>) -> Value {
+    json!({
+        "id": app.id,
+        "status": app.status.as_str(),
+        "phone": app.phone.as_ref(),
+        "otp": otp(app, policy, now),
+        "created_at": ts(app.created_at),
+    })
+}
+
+pub fn confirmed(app: &Application) -> Value {
+    json!({
+        "id": app.id,
+        "status": app.status.as_str(),
+        "expected_completion_at": opt_ts(app.expected_completion_at),
+    })
+}
+
+pub fn resent(app: &Application, policy: &OtpPolicy, now: DateTime<Utc>) -> Value {
+    json!({ "id": app.id, "status": app.status.as_str(), "otp": otp(app, policy, now) })
+}
+
+pub fn application(
+    stored: &StoredApplication,
+    now: DateTime<Utc>,
+    lang: Lang,
+    support: &SupportContacts,
+    policy: &OtpPolicy,
+) -> Value {
+    let app = &stored.application;
+    let status = app.effective_status(now);
+    let org = &app.organization;
+    let mut v = json!({
+        "id": app.id,
+        "status": status.as_str(),
+        "status_label": status.label(lang.is_english()),
+        "phone": app.phone.as_ref(),
+        "organization": {
+            "inn": org.inn.as_ref(),
+            "ogrn": org.ogrn.as_ref(),
+            "kpp": org.kpp.as_ref().map(|k| k.as_ref()),
+            "name": org.name.as_ref(),
+        },
+        "employee": {
+            "snils_masked": app.employee.snils.masked(),
+            "full_name": app.employee.full_name.as_ref(),
+        },
+        "documents": app.documents,
+        "submitted_at": ts(app.created_at),
+        "updated_at": ts(app.updated_at),
+        "expected_completion_at": match status {
+            ApplicationStatus::UnderReview | ApplicationStatus::ManualReview => opt_ts(app.expected_completion_at),
+            _ => Value::Null,
+        },
+        "operator": app.operator,
+        "comment": app.comment,
+        "rejection_reason": app.rejection_reason,
+        "documents_required": app.documents_required.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
+        "history": stored.history.iter().map(|h| json!({
+            "at": ts(h.at),
+            "from": h.from.map(|s| s.as_str()),
+            "to": h.to.as_str(),
+            "actor": h.actor.to_string(),
+            "comment": h.comment,
+        })).collect::<Vec<_>>(),
+    });
+    if status == ApplicationStatus::AwaitingOtp {
+        v["otp"] = otp(app, policy, now);
+    }
+    if matches!(status, ApplicationStatus::Rejected | ApplicationStatus::DocumentsRequired) {
+        v["support"] = json!({ "reference": app.id, "phone": support.phone, "email": support.email });
+    }
+    v
+}
+
+pub fn number(stored: &StoredNumber, lang: Lang) -> Value {
+    let lock = &stored.lock;
+    json!({
+        "phone": lock.phone.as_ref(),
+        "state": lock.state.as_str(),
+        "state_label": lock.state.label(lang.is_english()),
+        "organization_inn": lock.organization_inn.as_ref(),
+        "employee": {
+            "snils_masked": lock.employee.snils.masked(),
+            "full_name": lock.employee.full_name.as_ref(),
+        },
+        "application_id": lock.application_id,
+        "updated_at": ts(lock.updated_at),
+        "version": lock.version,
+        "history": stored.history.iter().map(|e| json!({
+            "at": ts(e.at),
+            "from": e.from.map(|s| s.as_str()),
+            "to": e.to.as_str(),
+            "actor": e.actor.to_string(),
+            "application_id": e.application_id,
+            "comment": e.comment,
+        })).collect::<Vec<_>>(),
+    })
+}

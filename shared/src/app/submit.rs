@@ -1,0 +1,191 @@
+use chrono::Utc;
+
+use super::{Services, send_code};
+use crate::domain::{
+    Actor, Application, ApplicationStatus, Document, Employee, HistoryEntry, Inn, NumberLock,
+    NumberState, NumberUnavailable, Organization, OtpLedger, OtpPurpose, PhoneNumber, RateWindow,
+    Signature,
+};
+use crate::ports::{
+    ApplicationUpdate, CreateRefusal, DependencyError, IdempotencyClaim, IdempotencyState,
+    NewApplication, NumberEvent, RateCharge, RateCounter, StoreError, StoredResponse,
+};
+
+/// A parsed, consistent application (consent already given).
+#[derive(Debug, Clone)]
+pub struct SubmitApplication {
+    pub organization: Organization,
+    pub phone: PhoneNumber,
+    pub employee: Employee,
+    pub documents: Vec<Document>,
+    pub signature: Option<Signature>,
+}
+
+/// What an earlier request with the same idempotency key means for this one.
+#[derive(Debug)]
+pub enum IdempotencyConflict {
+    Replay(StoredResponse),
+    InProgress,
+    KeyReused,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("the organization is not the caller's")]
+    Forbidden,
+    #[error("number unavailable: {0:?}")]
+    NumberUnavailable(NumberUnavailable),
+    #[error("rate limited")]
+    RateLimited { retry_after: chrono::Duration },
+    #[error("idempotency: {0:?}")]
+    Idempotency(IdempotencyConflict),
+    #[error(transparent)]
+    Dependency(#[from] DependencyError),
+}
+
+/// Creates the application and takes the number's lock atomically, then sends the code.
+///
+/// A failed SMS leaves the application in `awaiting_otp` with its delivery marked failed,
+/// so the client can resend at once.
+pub async fn submit(
+    services: &Services,
+    command: SubmitApplication,
+    sub: &str,
+    caller_inn: &Inn,
+    idempotency: Option<&IdempotencyClaim>,
+) -> Result<Application, SubmitError> {
+    if &command.organization.inn != caller_inn {
+        return Err(SubmitError::Forbidden);
+    }
+    let now = services.clock.now();
+    let id = services.random.uuid();
+    let code = services.random.otp_code();
+    let digest = services.secret.digest(OtpPurpose::Activation, &id.to_string(), &code);
+    let actor = Actor::Applicant(sub.to_owned());
+    let mut application = Application {
+        id,
+        organization: command.organization,
+        phone: command.phone,
+        employee: command.employee,
+        documents: command.documents,
+        signature: command.signature,
+        status: ApplicationStatus::AwaitingOtp,
+        submitted_by: sub.to_owned(),
+        created_at: now,
+        updated_at: now,
+        status_since: now,
+        otp: OtpLedger::first(digest, now, &services.policy),
+        expected_completion_at: None,
+        operator: None,
+        comment: None,
+        rejection_reason: None,
+        documents_required: Vec::new(),
+        revision: 1,
+    };
+    let history = HistoryEntry {
+        at: now,
+        from: None,
+        to: ApplicationStatus::AwaitingOtp,
+        actor: actor.clone(),
+        comment: None,
+    };
+    let lock = NumberLock {
+        phone: application.phone.clone(),
+        state: NumberState::Pending,
+        organization_inn: application.organization.inn.clone(),
+        application_id: id,
+        employee: application.employee.clone(),
+        hold_until: Some(application.otp_deadline()),
+        updated_at: now,
+        version: 0,
+    };
+    let number_event = NumberEvent {
+        at: now,
+        from: None,
+        to: NumberState::Pending,
+        actor,
+        application_id: Some(id),
+        comment: None,
+    };
+    let window = RateWindow::containing(now);
+    let charges = [
+        RateCharge {
+            counter: RateCounter::ApplicationsPerOrganization(application.organization.inn.clone()),
+            window,
+            limit: services.policy.applications_per_org_per_day,
+        },
+        RateCharge {
+            counter: RateCounter::SmsPerPhone(application.phone.clone()),
+            window,
+            limit: services.policy.sends_per_phone_per_day,
+        },
+    ];
+    let created = services
+        .store
+        .create(NewApplication {
+            application: &application,
+            history: &history,
+            lock: &lock,
+            number_event: &number_event,
+            charges: &charges,
+            idempotency,
+            now,
+        })
+        .await;
+    match created {
+        Ok(()) => {}
+        Err(StoreError::Dependency(e)) => return Err(e.into()),
+        Err(StoreError::Refused(refusal)) => return Err(refused(refusal, &application, idempotency, now)),
+    }
+    tracing::info!(application_id = %id, phone = %application.phone.masked(), metric = "ApplicationsSubmitted", "application created");
+
+    if !send_code(services, &application.phone, OtpPurpose::Activation, &code).await {
+        let before = application.clone();
+        application.otp.mark_delivery_failed();
+        application.revision += 1;
+        let marked = services
+            .store
+            .update(ApplicationUpdate { application: &application, history: &[], number: None, charges: &[], now })
+            .await;
+        if let Err(error) = marked {
+            // The application stands; only the immediate resend is lost (the usual
+            // cooldown applies instead). The client is still told the SMS failed.
+            tracing::error!(application_id = %id, error = ?error, "could not record the failed SMS");
+            application = before;
+            application.otp.mark_delivery_failed();
+        }
+    }
+    Ok(application)
+}
+
+fn refused(
+    refusal: CreateRefusal,
+    application: &Application,
+    claim: Option<&IdempotencyClaim>,
+    now: chrono::DateTime<Utc>,
+) -> SubmitError {
+    match refusal {
+        CreateRefusal::IdempotencyKeyTaken(record) => {
+            let same_request = claim.is_some_and(|c| c.request_hash == record.request_hash);
+            SubmitError::Idempotency(match record.state {
+                _ if !same_request => IdempotencyConflict::KeyReused,
+                IdempotencyState::Completed(response) => IdempotencyConflict::Replay(response),
+                IdempotencyState::InProgress { .. } => IdempotencyConflict::InProgress,
+            })
+        }
+        CreateRefusal::NumberHeld(lock) => match lock.refusal_for(&application.organization.inn, now) {
+            Some(reason) => SubmitError::NumberUnavailable(reason),
+            // The lock lapsed between the refused write and now: report it as in progress
+            // elsewhere rather than guess; a retry will succeed.
+            None => SubmitError::NumberUnavailable(NumberUnavailable::ApplicationInProgress(lock.application_id)),
+        },
+        CreateRefusal::RateLimited { counter, retry_after } => {
+            let metric = match counter {
+                RateCounter::ApplicationsPerOrganization(_) => "organization",
+                RateCounter::SmsPerPhone(_) => "phone",
+            };
+            tracing::warn!(limit = metric, metric = "RateLimited", "submission rate limited");
+            SubmitError::RateLimited { retry_after }
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! In-memory implementations of the ports, for unit tests and examples. The store applies
+//! the same conditions as the DynamoDB adapter, under one mutex.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+use crate::domain::{OtpCode, PhoneNumber};
+use crate::ports::{
+    ApplicationRepository, ApplicationUpdate, Clock, CreateRefusal, DependencyError,
+    IdempotencyRecord, IdempotencyState, IdempotencyStore, NewApplication, NumberChange,
+    NumberRegistry, Random, RateCharge, RateCounter, ReviewQueue, ReviewTicket, SmsSender,
+    StoreError, StoredApplication, StoredNumber, StoredResponse, UpdateRefusal,
+};
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A clock that stands still until told to move.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self(Mutex::new(at))
+    }
+    pub fn advance(&self, by: Duration) {
+        *lock(&self.0) += by;
+    }
+    pub fn set(&self, at: DateTime<Utc>) {
+        *lock(&self.0) = at;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *lock(&self.0)
+    }
+}
+
+/// Codes and ids from a counter: predictable, distinct.
+#[derive(Debug, Default)]
+pub struct SequenceRandom(AtomicU64);
+
+impl Random for SequenceRandom {
+    fn otp_code(&self) -> OtpCode {
+        let n = self.0.fetch_add(1, Ordering::SeqCst);
+        OtpCode::from_random((n * 7919 + 100_003) as u32)
+    }
+    fn uuid(&self) -> Uuid {
+        Uuid::from_u128(u128::from(self.0.fetch_add(1, Ordering::SeqCst)) + 1)
+    }
+}
+
+/// Remembers every SMS; can be told to fail.
+#[derive(Debug, Default)]
+pub struct RecordingSms {
+    pub sent: Mutex<Vec<(PhoneNumber, String)>>,
+    pub failing: AtomicBool,
+}
+
+impl RecordingSms {
+    pub fn messages(&self) -> Vec<(PhoneNumber, String)> {
+        lock(&self.sent).clone()
+    }
+    /// The code in the last SMS to `phone`.
+    pub fn last_code(&self, phone: &PhoneNumber) -> Option<String> {
+        lock(&self.sent).iter().rev().find(|(p, _)| p == phone).and_then(|(_, text)| extract_code(text))
+    }
+}
+
+/// The first run of exactly six digits in an SMS text.
+pub fn extract_code(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_owned)
+}
+
+#[async_trait]
+impl SmsSender for RecordingSms {
+    async fn send(&self, to: &PhoneNumber, text: &str) -> Result<(), DependencyError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(DependencyError::new("sms", "fake SMS outage"));
+        }
+        lock(&self.sent).push((to.clone(), text.to_owned()));
+        Ok(())
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct RecordingQueue {
+    pub tickets: Mutex<Vec<ReviewTicket>>,
+    pub failing: AtomicBool,
+}
+
+impl RecordingQueue {
+    pub fn tickets(&self) -> Vec<ReviewTicket> {
+        lock(&self.tickets).clone()
+    }
+}
+
+#[async_trait]
+impl ReviewQueue for RecordingQueue {
+    async fn enqueue(&self, ticket: &ReviewTicket) -> Result<(), DependencyError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(DependencyError::new("queue", "fake queue outage"));
+        }
+        lock(&self.tickets).push(ticket.clone());
+        Ok(())
+    }
+}
+
+#[derive(Debug, Default)]
+struct Tables {
+    applications: HashMap<Uuid, StoredApplication>,
+    numbers: HashMap<String, StoredNumber>,
+    idempotency: HashMap<String, IdempotencyRecord>,
+    counters: HashMap<(String, i64), u32>,
+}
+
+/// The store in memory. `failing` makes every call a dependency failure.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    tables: Mutex<Tables>,
+    pub failing: AtomicBool,
+}
+
+impl MemoryStore {
+    fn check(&self) -> Result<(), DependencyError> {
+        if self.failing.load(Ordering::SeqCst) {
+            Err(DependencyError::new("store", "fake store outage"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn counter_key(c: &RateCharge) -> (String, i64) {
+    let name = match &c.counter {
+        RateCounter::ApplicationsPerOrganization(inn) => format!("org:{inn}"),
+        RateCounter::SmsPerPhone(phone) => format!("phone:{phone}"),
+    };
+    (name, c.window.index)
+}
+
+/// Checks every charge, then applies them all, or none.
+fn charge(tables: &mut Tables, charges: &[RateCharge], now: DateTime<Utc>) -> Result<(), (RateCounter, Duration)> {
+    for c in charges {
+        if tables.counters.get(&counter_key(c)).copied().unwrap_or(0) >= c.limit {
+            return Err((c.counter.clone(), c.window.ends_at - now));
+        }
+    }
+    for c in charges {
+        *tables.counters.entry(counter_key(c)).or_default() += 1;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl ApplicationRepository for MemoryStore {
+    async fn create(&self, new: NewApplication<'_>) -> Result<(), StoreError<CreateRefusal>> {
+        self.check()?;
+        let mut t = lock(&self.tables);
+        if let Some(claim) = new.idempotency {
+            if let Some(record) = t.idempotency.get(&claim.key) {
+                let live = record.expires_at > new.now
+                    && match record.state {
+                        IdempotencyState::InProgress { until } => until > new.now,
+                        IdempotencyState::Completed(_) => true,
+                    };
+                if live {
+                    return Err(StoreError::Refused(CreateRefusal::IdempotencyKeyTaken(record.clone())));
+                }
+            }
+        }
+        let phone = new.application.phone.as_ref().to_owned();
+        let previous = t.numbers.get(&phone).cloned();
+        if let Some(existing) = &previous {
+            if existing.lock.holds(new.now) {
+                return Err(StoreError::Refused(CreateRefusal::NumberHeld(existing.lock.clone())));
+            }
+        }
+        charge(&mut t, new.charges, new.now)
+            .map_err(|(counter, retry_after)| StoreError::Refused(CreateRefusal::RateLimited { counter, retry_after }))?;
+        let mut lock = new.lock.clone();
+        let mut history = Vec::new();
+        if let Some(prev) = previous {
+            lock.version = prev.lock.version + 1;
+            history = prev.history;
+        } else {
+            lock.version = 1;
+        }
+        history.push(new.number_event.clone());
+        t.numbers.insert(phone, StoredNumber { lock, history });
+        t.applications.insert(
+            new.application.id,
+            StoredApplication { application: new.application.clone(), history: vec![new.history.clone()] },
+        );
+        if let Some(claim) = new.idempotency {
+            t.idempotency.insert(
+                claim.key.clone(),
+                IdempotencyRecord {
+                    request_hash: claim.request_hash.clone(),
+                    state: IdempotencyState::InProgress { until: claim.in_progress_until },
+                    expires_at: claim.expires_at,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    async fn get(&self, id: Uuid) -> Result<Option<StoredApplication>, DependencyError> {
+        self.check()?;
+        Ok(lock(&self.tables).applications.get(&id).cloned())
+    }
+
+    async fn update(&self, update: ApplicationUpdate<'_>) -> Result<(), StoreError<UpdateRefusal>> {
+        self.check()?;
+        let mut t = lock(&self.tables);
+        let app = update.application;
+        let stale = t
+            .applications
+            .get(&app.id)
+            .is_none_or(|s| s.application.revision + 1 != app.revision);
+        if stale {
+            return Err(StoreError::Refused(UpdateRefusal::Stale));
+        }
+        let phone = app.phone.as_ref().to_owned();
+        if let Some(NumberChange::KeepHeld) = update.number {
+            let ok = t.numbers.get(&phone).is_some_and(|n| {
+                n.lock.application_id == app.id && n.lock.state == crate::domain::NumberState::Pending
+            });
+            if !ok {
+                return Err(StoreError::Refused(UpdateRefusal::Stale));
+            }
+        }
+        charge(&mut t, update.charges, update.now)
+            .map_err(|(counter, retry_after)| StoreError::Refused(UpdateRefusal::RateLimited { counter, retry_after }))?;
+        if let Some(NumberChange::KeepHeld) = update.number {
+            if let Some(n) = t.numbers.get_mut(&phone) {
+                n.lock.hold_until = None;
+                n.lock.updated_at = update.now;
+                n.lock.version += 1;
+            }
+        }
+        if let Some(stored) = t.applications.get_mut(&app.id) {
+            stored.application = app.clone();
+            stored.history.extend(update.history.iter().cloned());
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl NumberRegistry for MemoryStore {
+    async fn number(&self, phone: &PhoneNumber) -> Result<Option<StoredNumber>, DependencyError> {
+        self.check()?;
+        Ok(lock(&self.tables).numbers.get(phone.as_ref()).cloned())
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for MemoryStore {
+    async fn record(&self, key: &str) -> Result<Option<IdempotencyRecord>, DependencyError> {
+        self.check()?;
+        Ok(lock(&self.tables).idempotency.get(key).cloned())
+    }
+
+    async fn complete(&self, key: &str, response: &StoredResponse, expires_at: DateTime<Utc>) -> Result<(), DependencyError> {
+        self.check()?;
+        if let Some(r) = lock(&self.tables).idempotency.get_mut(key) {
+            r.state = IdempotencyState::Completed(response.clone());
+            r.expires_at = expires_at;
+        }
+        Ok(())
+    }
+}

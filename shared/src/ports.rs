@@ -1,0 +1,204 @@
+//! The side effects the use cases need, one small trait per capability. The AWS adapters
+//! (`crate::aws`) and the in-memory fakes (`crate::fakes`) implement them.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::{
+    Actor, Application, HistoryEntry, Inn, NumberLock, NumberState, OtpCode, PhoneNumber, RateWindow,
+};
+
+/// A dependency (database, SMS, queue) failed or could not be reached. The cause is for
+/// the log; clients only learn that the service is unavailable.
+#[derive(Debug, thiserror::Error)]
+#[error("{service}: {source}")]
+pub struct DependencyError {
+    pub service: &'static str,
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl DependencyError {
+    pub fn new(service: &'static str, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self { service, source: source.into() }
+    }
+}
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// Randomness: codes from a CSPRNG in production, scripted values in tests.
+pub trait Random: Send + Sync {
+    fn otp_code(&self) -> OtpCode;
+    fn uuid(&self) -> Uuid;
+}
+
+#[async_trait]
+pub trait SmsSender: Send + Sync {
+    /// Hands one transactional SMS to the SMS service.
+    async fn send(&self, to: &PhoneNumber, text: &str) -> Result<(), DependencyError>;
+}
+
+/// A request to review one application; `attempt` counts how often it was queued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewTicket {
+    pub application_id: Uuid,
+    pub attempt: u32,
+}
+
+#[async_trait]
+pub trait ReviewQueue: Send + Sync {
+    async fn enqueue(&self, ticket: &ReviewTicket) -> Result<(), DependencyError>;
+}
+
+/// A rate-limited counter, charged inside the same transaction as the write it limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RateCounter {
+    ApplicationsPerOrganization(Inn),
+    SmsPerPhone(PhoneNumber),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateCharge {
+    pub counter: RateCounter,
+    pub window: RateWindow,
+    pub limit: u32,
+}
+
+/// One entry in a number's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberEvent {
+    pub at: DateTime<Utc>,
+    pub from: Option<NumberState>,
+    pub to: NumberState,
+    pub actor: Actor,
+    pub application_id: Option<Uuid>,
+    pub comment: Option<String>,
+}
+
+/// A response kept for replay under an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// The claim a request makes on an idempotency key when it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyClaim {
+    /// Hash of (organization, key): keys are scoped per organization.
+    pub key: String,
+    /// Hash of the canonical request body.
+    pub request_hash: String,
+    /// A request still marked in progress after this is taken to have died.
+    pub in_progress_until: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyState {
+    InProgress { until: DateTime<Utc> },
+    Completed(StoredResponse),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub request_hash: String,
+    pub state: IdempotencyState,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Everything a submission writes, in one atomic step.
+#[derive(Debug)]
+pub struct NewApplication<'a> {
+    pub application: &'a Application,
+    pub history: &'a HistoryEntry,
+    pub lock: &'a NumberLock,
+    pub number_event: &'a NumberEvent,
+    pub charges: &'a [RateCharge],
+    pub idempotency: Option<&'a IdempotencyClaim>,
+    pub now: DateTime<Utc>,
+}
+
+/// Why a submission's atomic write was refused.
+#[derive(Debug)]
+pub enum CreateRefusal {
+    /// The number's lock holds; the current lock is attached.
+    NumberHeld(NumberLock),
+    /// The idempotency key is taken; its record is attached.
+    IdempotencyKeyTaken(IdempotencyRecord),
+    RateLimited { counter: RateCounter, retry_after: Duration },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError<R> {
+    #[error("refused: {0:?}")]
+    Refused(R),
+    #[error(transparent)]
+    Dependency(#[from] DependencyError),
+}
+
+/// What a change to an application does to its number, in the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NumberChange {
+    /// The code is confirmed: the lock stops expiring with the confirmation window.
+    KeepHeld,
+}
+
+/// A change to a stored application, applied only if nobody changed it meanwhile.
+#[derive(Debug)]
+pub struct ApplicationUpdate<'a> {
+    /// The new state; its `revision` is the stored one plus one.
+    pub application: &'a Application,
+    pub history: &'a [HistoryEntry],
+    pub number: Option<NumberChange>,
+    pub charges: &'a [RateCharge],
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug)]
+pub enum UpdateRefusal {
+    /// Someone else changed the application (or its number) first: reload and decide again.
+    Stale,
+    RateLimited { counter: RateCounter, retry_after: Duration },
+}
+
+/// An application as stored, with its history oldest first.
+#[derive(Debug, Clone)]
+pub struct StoredApplication {
+    pub application: Application,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// A number's lock with its history oldest first.
+#[derive(Debug, Clone)]
+pub struct StoredNumber {
+    pub lock: NumberLock,
+    pub history: Vec<NumberEvent>,
+}
+
+#[async_trait]
+pub trait ApplicationRepository: Send + Sync {
+    async fn create(&self, new: NewApplication<'_>) -> Result<(), StoreError<CreateRefusal>>;
+    async fn get(&self, id: Uuid) -> Result<Option<StoredApplication>, DependencyError>;
+    async fn update(&self, update: ApplicationUpdate<'_>) -> Result<(), StoreError<UpdateRefusal>>;
+}
+
+#[async_trait]
+pub trait NumberRegistry: Send + Sync {
+    async fn number(&self, phone: &PhoneNumber) -> Result<Option<StoredNumber>, DependencyError>;
+}
+
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    async fn record(&self, key: &str) -> Result<Option<IdempotencyRecord>, DependencyError>;
+    async fn complete(&self, key: &str, response: &StoredResponse, expires_at: DateTime<Utc>) -> Result<(), DependencyError>;
+}
+
+/// The whole store, as one adapter implements it.
+pub trait Store: ApplicationRepository + NumberRegistry + IdempotencyStore {}
+impl<T: ApplicationRepository + NumberRegistry + IdempotencyStore> Store for T {}
