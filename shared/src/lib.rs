@@ -7,3 +7,7 @@ pub mod app;
 pub mod domain;
 pub mod fakes;
 pub mod ports;
+pub mod system;
+
+#[cfg(feature = "aws")]
+pub mod aws;

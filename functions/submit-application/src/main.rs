@@ -1,1 +1,6 @@
-fn main() {}
+use lambda_http::Error;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    corpnum::aws::lambda::run(submit_application::FUNCTION).await
+}

@@ -116,6 +116,7 @@ pub(crate) fn header<'a>(req: &'a ApiRequest, name: &str) -> Option<&'a str> {
 /// Serves one request for `function`. Routes of other functions are not found here,
 /// just as API Gateway would never send them.
 pub async fn handle(function: Function, services: &Services, req: ApiRequest) -> ApiResponse {
+    use tracing::Instrument;
     let ctx = Ctx::of(&req);
     let span = tracing::info_span!(
         "request",
@@ -124,21 +125,24 @@ pub async fn handle(function: Function, services: &Services, req: ApiRequest) ->
         route = tracing::field::Empty,
         application_id = tracing::field::Empty,
     );
-    let _entered = span.enter();
-    let result = match resolve(&req) {
-        Ok((spec, params)) if spec.function == function => {
-            span.record("route", spec.key());
-            handlers::dispatch(spec.route, services, &ctx, &req, &params).await
-        }
-        Ok(_) => Err(ApiError::NotFound),
-        Err(e) => Err(e),
-    };
-    let response = match result {
-        Ok(response) => response,
-        Err(error) => problem_response(&error, &ctx),
-    };
-    tracing::info!(status = response.status().as_u16(), "request served");
-    finish(response, &ctx)
+    async {
+        let result = match resolve(&req) {
+            Ok((spec, params)) if spec.function == function => {
+                tracing::Span::current().record("route", spec.key());
+                handlers::dispatch(spec.route, services, &ctx, &req, &params).await
+            }
+            Ok(_) => Err(ApiError::NotFound),
+            Err(e) => Err(e),
+        };
+        let response = match result {
+            Ok(response) => response,
+            Err(error) => problem_response(&error, &ctx),
+        };
+        tracing::info!(status = response.status().as_u16(), "request served");
+        finish(response, &ctx)
+    }
+    .instrument(span)
+    .await
 }
 
 fn resolve(req: &ApiRequest) -> Result<(RouteSpec, HashMap<String, String>), ApiError> {

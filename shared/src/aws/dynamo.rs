@@ -1,0 +1,540 @@
+//! The single-table DynamoDB store (SPEC 7). Item layout (see docs/data.md):
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | application | `APP#<id>` | `A` |
+//! | application history | `APP#<id>` | `H#<revision>#<n>` |
+//! | number lock | `NUM#<phone>` | `L` |
+//! | number history | `NUM#<phone>` | `H#<time>#<id>` |
+//! | idempotency record | `IDEM#<hash of org and key>` | `I` |
+//! | rate counter | `RATE#ORG#<inn>` / `RATE#PHONE#<phone>` | `W#<day index>` |
+//!
+//! Applications carry `gsi1pk = STATUS#<status>`, `gsi1sk = <since>#<id>` for the
+//! status-and-age index. Expiry is always checked in code; TTL only cleans up.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, CancellationReason, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+use uuid::Uuid;
+
+use crate::domain::{Application, Employee, HistoryEntry, Inn, NumberLock, NumberState, PhoneNumber};
+use crate::ports::{
+    ApplicationRepository, ApplicationUpdate, CreateRefusal, DependencyError, IdempotencyRecord,
+    IdempotencyState, IdempotencyStore, NewApplication, NumberChange, NumberEvent, NumberRegistry,
+    RateCharge, RateCounter, StoreError, StoredApplication, StoredNumber, StoredResponse,
+    UpdateRefusal,
+};
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Name of the status-and-age index.
+pub const STATUS_INDEX: &str = "gsi1";
+const SERVICE: &str = "dynamodb";
+/// Transactions cancelled only by a conflicting concurrent transaction are retried.
+const CONFLICT_RETRIES: usize = 6;
+
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn corrupt(what: &str) -> DependencyError {
+    DependencyError::new(SERVICE, format!("unreadable item: {what}"))
+}
+
+fn sdk<E, R>(e: SdkError<E, R>) -> DependencyError
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    super::sdk_failure(SERVICE, e)
+}
+
+fn get_s<'a>(item: &'a Item, key: &str) -> Result<&'a str, DependencyError> {
+    item.get(key).and_then(|v| v.as_s().ok()).map(String::as_str).ok_or_else(|| corrupt(key))
+}
+
+fn get_n(item: &Item, key: &str) -> Result<i64, DependencyError> {
+    item.get(key).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).ok_or_else(|| corrupt(key))
+}
+
+fn doc<T: serde::de::DeserializeOwned>(item: &Item, key: &str) -> Result<T, DependencyError> {
+    serde_json::from_str(get_s(item, key)?).map_err(|e| corrupt(&format!("{key}: {e}")))
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, DependencyError> {
+    serde_json::to_string(v).map_err(|e| DependencyError::new(SERVICE, e))
+}
+
+pub fn application_pk(id: Uuid) -> String {
+    format!("APP#{id}")
+}
+
+pub fn number_pk(phone: &PhoneNumber) -> String {
+    format!("NUM#{phone}")
+}
+
+fn idempotency_pk(key: &str) -> String {
+    format!("IDEM#{key}")
+}
+
+fn counter_key(c: &RateCharge) -> (String, String) {
+    let pk = match &c.counter {
+        RateCounter::ApplicationsPerOrganization(inn) => format!("RATE#ORG#{inn}"),
+        RateCounter::SmsPerPhone(phone) => format!("RATE#PHONE#{phone}"),
+    };
+    (pk, format!("W#{}", c.window.index))
+}
+
+/// Why a transaction did not apply.
+enum TxOutcome {
+    Done,
+    /// Condition failures by item index, with the item as it was when one was returned.
+    ConditionsFailed(Vec<(usize, Option<Item>)>),
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    fn put(&self, item: Item, condition: Option<&str>, values: &[(&str, AttributeValue)]) -> Result<TransactWriteItem, DependencyError> {
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
+        if let Some(c) = condition {
+            put = put
+                .condition_expression(c)
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+            for (k, v) in values {
+                put = put.expression_attribute_values(*k, v.clone());
+            }
+            if c.contains("#state") {
+                put = put.expression_attribute_names("#state", "state");
+            }
+        }
+        let put = put.build().map_err(|e| DependencyError::new(SERVICE, e))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    fn update(
+        &self,
+        pk: String,
+        sk: &str,
+        expression: &str,
+        condition: &str,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<TransactWriteItem, DependencyError> {
+        let mut u = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression(expression)
+            .condition_expression(condition)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        for (k, v) in values {
+            u = u.expression_attribute_values(k, v);
+        }
+        if expression.contains("#state") || condition.contains("#state") {
+            u = u.expression_attribute_names("#state", "state");
+        }
+        let u = u.build().map_err(|e| DependencyError::new(SERVICE, e))?;
+        Ok(TransactWriteItem::builder().update(u).build())
+    }
+
+    fn charge_item(&self, c: &RateCharge) -> Result<TransactWriteItem, DependencyError> {
+        let (pk, sk) = counter_key(c);
+        // Counters outlive their window by a day, then TTL removes them.
+        let expires = c.window.ends_at.timestamp() + 86_400;
+        self.update(
+            pk,
+            &sk,
+            "ADD n :one SET expires_at = if_not_exists(expires_at, :exp)",
+            "attribute_not_exists(n) OR n < :limit",
+            vec![(":one", n(1)), (":exp", n(expires)), (":limit", n(c.limit))],
+        )
+    }
+
+    fn application_item(&self, app: &Application) -> Result<Item, DependencyError> {
+        Ok(HashMap::from([
+            ("pk".into(), s(application_pk(app.id))),
+            ("sk".into(), s("A")),
+            ("kind".into(), s("application")),
+            ("status".into(), s(app.status.as_str())),
+            ("revision".into(), n(app.revision)),
+            ("org_inn".into(), s(app.organization.inn.as_ref())),
+            ("gsi1pk".into(), s(format!("STATUS#{}", app.status.as_str()))),
+            ("gsi1sk".into(), s(format!("{}#{}", time(app.status_since), app.id))),
+            ("doc".into(), s(json(app)?)),
+        ]))
+    }
+
+    fn history_items(&self, app: &Application, entries: &[HistoryEntry]) -> Result<Vec<TransactWriteItem>, DependencyError> {
+        entries
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| {
+                let item = HashMap::from([
+                    ("pk".into(), s(application_pk(app.id))),
+                    ("sk".into(), s(format!("H#{:012}#{i:03}", app.revision))),
+                    ("kind".into(), s("application_history")),
+                    ("doc".into(), s(json(entry)?)),
+                ]);
+                self.put(item, None, &[])
+            })
+            .collect()
+    }
+
+    fn number_event_item(&self, phone: &PhoneNumber, event: &NumberEvent, discriminator: Uuid) -> Result<TransactWriteItem, DependencyError> {
+        let item = HashMap::from([
+            ("pk".into(), s(number_pk(phone))),
+            ("sk".into(), s(format!("H#{}#{discriminator}", time(event.at)))),
+            ("kind".into(), s("number_history")),
+            ("doc".into(), s(json(event)?)),
+        ]);
+        self.put(item, None, &[])
+    }
+
+    /// Runs a transaction, retrying it while it is cancelled only by concurrent transactions.
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<TxOutcome, DependencyError> {
+        for attempt in 0..CONFLICT_RETRIES {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .client_request_token(Uuid::new_v4().to_string())
+                .send()
+                .await;
+            let error = match result {
+                Ok(_) => return Ok(TxOutcome::Done),
+                Err(e) => e,
+            };
+            let reasons: Vec<CancellationReason> = match error.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(c)) => c.cancellation_reasons().to_vec(),
+                Some(TransactWriteItemsError::TransactionInProgressException(_)) => Vec::new(),
+                _ => return Err(sdk(error)),
+            };
+            let failed: Vec<(usize, Option<Item>)> = reasons
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
+                .map(|(i, r)| (i, r.item().cloned()))
+                .collect();
+            if !failed.is_empty() {
+                return Ok(TxOutcome::ConditionsFailed(failed));
+            }
+            let only_conflicts = reasons.iter().all(|r| matches!(r.code(), None | Some("None" | "TransactionConflict")));
+            if !only_conflicts {
+                return Err(sdk(error));
+            }
+            let backoff = 10u64 * (1 << attempt) + u64::from(Uuid::new_v4().as_bytes()[0] % 20);
+            tokio::time::sleep(std::time::Duration::from_millis(backoff)).await;
+        }
+        Err(DependencyError::new(SERVICE, "transaction kept conflicting with concurrent writes"))
+    }
+
+    async fn lock_item(&self, phone: &PhoneNumber) -> Result<Option<Item>, DependencyError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(number_pk(phone)))
+            .key("sk", s("L"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk)?;
+        Ok(out.item)
+    }
+
+    async fn query_partition(&self, pk: String) -> Result<Vec<Item>, DependencyError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(sdk)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+}
+
+fn lock_from_item(item: &Item) -> Result<NumberLock, DependencyError> {
+    let state = match get_s(item, "state")? {
+        "pending" => NumberState::Pending,
+        "active" => NumberState::Active,
+        "deactivated" => NumberState::Deactivated,
+        other => return Err(corrupt(&format!("state {other}"))),
+    };
+    let hold_until = match item.get("hold_until") {
+        Some(_) => Some(DateTime::from_timestamp_millis(get_n(item, "hold_until")?).ok_or_else(|| corrupt("hold_until"))?),
+        None => None,
+    };
+    Ok(NumberLock {
+        phone: PhoneNumber::parse(get_s(item, "phone")?).map_err(|_| corrupt("phone"))?,
+        state,
+        organization_inn: Inn::parse(get_s(item, "org_inn")?).map_err(|_| corrupt("org_inn"))?,
+        application_id: Uuid::parse_str(get_s(item, "application_id")?).map_err(|_| corrupt("application_id"))?,
+        employee: doc::<Employee>(item, "employee")?,
+        hold_until,
+        updated_at: DateTime::parse_from_rfc3339(get_s(item, "updated_at")?)
+            .map_err(|_| corrupt("updated_at"))?
+            .with_timezone(&Utc),
+        version: u64::try_from(get_n(item, "version")?).map_err(|_| corrupt("version"))?,
+    })
+}
+
+fn idempotency_from_item(item: &Item) -> Result<IdempotencyRecord, DependencyError> {
+    let state = match get_s(item, "state")? {
+        "in_progress" => IdempotencyState::InProgress {
+            until: DateTime::from_timestamp_millis(get_n(item, "in_progress_until")?).ok_or_else(|| corrupt("until"))?,
+        },
+        "completed" => IdempotencyState::Completed(doc::<StoredResponse>(item, "response")?),
+        other => return Err(corrupt(&format!("idempotency state {other}"))),
+    };
+    Ok(IdempotencyRecord {
+        request_hash: get_s(item, "request_hash")?.to_owned(),
+        state,
+        expires_at: DateTime::from_timestamp(get_n(item, "expires_at")?, 0).ok_or_else(|| corrupt("expires_at"))?,
+    })
+}
+
+#[async_trait]
+impl ApplicationRepository for DynamoStore {
+    async fn create(&self, new: NewApplication<'_>) -> Result<(), StoreError<CreateRefusal>> {
+        let app = new.application;
+        let lock = new.lock;
+        let now_ms = new.now.timestamp_millis();
+        let mut items = vec![
+            self.put(self.application_item(app)?, Some("attribute_not_exists(pk)"), &[])?,
+            self.history_items(app, std::slice::from_ref(new.history))?.remove(0),
+            self.update(
+                number_pk(&lock.phone),
+                "L",
+                "SET #state = :pending, org_inn = :inn, application_id = :app, hold_until = :hold, \
+                 updated_at = :now, employee = :employee, phone = :phone ADD version :one",
+                "attribute_not_exists(pk) OR #state = :deactivated OR (#state = :pending AND hold_until <= :now_ms)",
+                vec![
+                    (":pending", s("pending")),
+                    (":deactivated", s("deactivated")),
+                    (":inn", s(lock.organization_inn.as_ref())),
+                    (":app", s(lock.application_id.to_string())),
+                    (":hold", n(lock.hold_until.unwrap_or(new.now).timestamp_millis())),
+                    (":now", s(time(new.now))),
+                    (":now_ms", n(now_ms)),
+                    (":employee", s(json(&lock.employee)?)),
+                    (":phone", s(lock.phone.as_ref())),
+                    (":one", n(1)),
+                ],
+            )?,
+            self.number_event_item(&lock.phone, new.number_event, app.id)?,
+        ];
+        const LOCK_INDEX: usize = 2;
+        let first_charge = items.len();
+        for c in new.charges {
+            items.push(self.charge_item(c)?);
+        }
+        let idempotency_index = items.len();
+        if let Some(claim) = new.idempotency {
+            let item = HashMap::from([
+                ("pk".into(), s(idempotency_pk(&claim.key))),
+                ("sk".into(), s("I")),
+                ("kind".into(), s("idempotency")),
+                ("state".into(), s("in_progress")),
+                ("request_hash".into(), s(&claim.request_hash)),
+                ("application_id".into(), s(app.id.to_string())),
+                ("in_progress_until".into(), n(claim.in_progress_until.timestamp_millis())),
+                ("expires_at".into(), n(claim.expires_at.timestamp())),
+            ]);
+            items.push(self.put(
+                item,
+                Some("attribute_not_exists(pk) OR expires_at <= :now_s OR (#state = :in_progress AND in_progress_until <= :now_ms)"),
+                &[(":now_s", n(new.now.timestamp())), (":now_ms", n(now_ms)), (":in_progress", s("in_progress"))],
+            )?);
+        }
+        let failed = match self.transact(items).await? {
+            TxOutcome::Done => return Ok(()),
+            TxOutcome::ConditionsFailed(failed) => failed,
+        };
+        // Report the most specific refusal: a replay first, then the number, then limits.
+        if let Some((_, old)) = failed.iter().find(|(i, _)| *i == idempotency_index && new.idempotency.is_some()) {
+            let record = match old {
+                Some(item) => Some(idempotency_from_item(item)?),
+                None => match new.idempotency {
+                    Some(claim) => self.record(&claim.key).await?,
+                    None => None,
+                },
+            };
+            if let Some(record) = record {
+                return Err(StoreError::Refused(CreateRefusal::IdempotencyKeyTaken(record)));
+            }
+        }
+        if let Some((_, old)) = failed.iter().find(|(i, _)| *i == LOCK_INDEX) {
+            let item = match old {
+                Some(item) => Some(item.clone()),
+                None => self.lock_item(&lock.phone).await?,
+            };
+            if let Some(item) = item {
+                return Err(StoreError::Refused(CreateRefusal::NumberHeld(lock_from_item(&item)?)));
+            }
+        }
+        if let Some((i, _)) = failed.iter().find(|(i, _)| (first_charge..idempotency_index).contains(i)) {
+            let charge = &new.charges[i - first_charge];
+            return Err(StoreError::Refused(CreateRefusal::RateLimited {
+                counter: charge.counter.clone(),
+                retry_after: charge.window.ends_at - new.now,
+            }));
+        }
+        Err(DependencyError::new(SERVICE, "submission transaction refused for no known reason").into())
+    }
+
+    async fn get(&self, id: Uuid) -> Result<Option<StoredApplication>, DependencyError> {
+        let items = self.query_partition(application_pk(id)).await?;
+        let mut application = None;
+        let mut history = Vec::new();
+        for item in &items {
+            match get_s(item, "sk")? {
+                "A" => application = Some(doc::<Application>(item, "doc")?),
+                sk if sk.starts_with("H#") => history.push(doc::<HistoryEntry>(item, "doc")?),
+                _ => {}
+            }
+        }
+        Ok(application.map(|application| StoredApplication { application, history }))
+    }
+
+    async fn update(&self, update: ApplicationUpdate<'_>) -> Result<(), StoreError<UpdateRefusal>> {
+        let app = update.application;
+        let mut items = vec![self.put(
+            self.application_item(app)?,
+            Some("revision = :expected"),
+            &[(":expected", n(app.revision - 1))],
+        )?];
+        items.extend(self.history_items(app, update.history)?);
+        let number_index = items.len();
+        if let Some(NumberChange::KeepHeld) = update.number {
+            items.push(self.update(
+                number_pk(&app.phone),
+                "L",
+                "REMOVE hold_until SET updated_at = :now ADD version :one",
+                "application_id = :app AND #state = :pending",
+                vec![
+                    (":now", s(time(update.now))),
+                    (":one", n(1)),
+                    (":app", s(app.id.to_string())),
+                    (":pending", s("pending")),
+                ],
+            )?);
+        }
+        let first_charge = items.len();
+        for c in update.charges {
+            items.push(self.charge_item(c)?);
+        }
+        match self.transact(items).await? {
+            TxOutcome::Done => Ok(()),
+            TxOutcome::ConditionsFailed(failed) => {
+                if failed.iter().any(|(i, _)| *i == 0 || (update.number.is_some() && *i == number_index)) {
+                    return Err(StoreError::Refused(UpdateRefusal::Stale));
+                }
+                let (i, _) = failed.first().ok_or_else(|| DependencyError::new(SERVICE, "no failure reason"))?;
+                let charge = update
+                    .charges
+                    .get(i - first_charge)
+                    .ok_or_else(|| DependencyError::new(SERVICE, "unexpected condition failure"))?;
+                Err(StoreError::Refused(UpdateRefusal::RateLimited {
+                    counter: charge.counter.clone(),
+                    retry_after: charge.window.ends_at - update.now,
+                }))
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl NumberRegistry for DynamoStore {
+    async fn number(&self, phone: &PhoneNumber) -> Result<Option<StoredNumber>, DependencyError> {
+        let items = self.query_partition(number_pk(phone)).await?;
+        let mut lock = None;
+        let mut history = Vec::new();
+        for item in &items {
+            match get_s(item, "sk")? {
+                "L" => lock = Some(lock_from_item(item)?),
+                sk if sk.starts_with("H#") => history.push(doc::<NumberEvent>(item, "doc")?),
+                _ => {}
+            }
+        }
+        Ok(lock.map(|lock| StoredNumber { lock, history }))
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for DynamoStore {
+    async fn record(&self, key: &str) -> Result<Option<IdempotencyRecord>, DependencyError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(idempotency_pk(key)))
+            .key("sk", s("I"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk)?;
+        out.item.as_ref().map(idempotency_from_item).transpose()
+    }
+
+    async fn complete(&self, key: &str, response: &StoredResponse, expires_at: DateTime<Utc>) -> Result<(), DependencyError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(idempotency_pk(key)))
+            .key("sk", s("I"))
+            .update_expression("SET #state = :completed, response = :response, expires_at = :exp")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":completed", s("completed"))
+            .expression_attribute_values(":response", s(json(response)?))
+            .expression_attribute_values(":exp", n(expires_at.timestamp()))
+            .send()
+            .await
+            .map_err(sdk)?;
+        Ok(())
+    }
+}

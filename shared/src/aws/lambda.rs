@@ -1,0 +1,72 @@
+//! Glue between `lambda_http` and the framework-neutral API: the same conversion serves
+//! the deployed functions and the local host.
+
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Error, Request, RequestExt, Response, service_fn};
+
+use crate::api::{self, ApiRequest, Claims, Function};
+use crate::app::Services;
+
+/// Converts an API Gateway v2 request (as lambda_http parsed it) for the API layer.
+pub fn api_request(event: Request) -> ApiRequest {
+    let (route_key, request_id, claims) = match event.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => {
+            let claims = ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|jwt| Claims {
+                sub: jwt.claims.get("sub").cloned(),
+                org_inn: jwt.claims.get("org_inn").cloned(),
+                scope: jwt.claims.get("scope").cloned().or_else(|| jwt.scopes.as_ref().map(|s| s.join(" "))),
+            });
+            (ctx.route_key.clone(), ctx.request_id.clone(), claims)
+        }
+        _ => (None, None, None),
+    };
+    let path_params = event
+        .path_parameters_ref()
+        .map(|p| p.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+        .unwrap_or_default();
+    let query = event
+        .query_string_parameters_ref()
+        .map(|q| q.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+        .unwrap_or_default();
+    let path = event.raw_http_path().to_owned();
+    let path = if path.is_empty() { event.uri().path().to_owned() } else { path };
+    let (parts, body) = event.into_parts();
+    let body = match body {
+        Body::Empty => Vec::new(),
+        Body::Text(t) => t.into_bytes(),
+        Body::Binary(b) => b,
+        _ => Vec::new(),
+    };
+    ApiRequest {
+        method: parts.method.as_str().to_owned(),
+        path,
+        route_key: route_key.filter(|k| k != "$default"),
+        path_params,
+        query,
+        headers: parts.headers,
+        body,
+        platform_request_id: request_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        claims,
+    }
+}
+
+pub fn lambda_response(response: api::ApiResponse) -> Response<Body> {
+    let (parts, body) = response.into_parts();
+    Response::from_parts(parts, Body::Text(body))
+}
+
+/// One HTTP function's handler.
+pub async fn handle(function: Function, services: &Services, event: Request) -> Result<Response<Body>, Error> {
+    Ok(lambda_response(api::handle(function, services, api_request(event)).await))
+}
+
+/// The whole `main` of an HTTP function: logs, settings (failing fast), clients built
+/// once, then the runtime loop.
+pub async fn run(function: Function) -> Result<(), Error> {
+    super::telemetry::init();
+    let settings = super::config::Settings::from_env()?;
+    let clients = super::config::Clients::new(&super::config::sdk_config().await);
+    let services = super::config::services(&settings, &clients);
+    tracing::info!(function = function.name(), "function initialised");
+    lambda_http::run(service_fn(|event: Request| handle(function, &services, event))).await
+}

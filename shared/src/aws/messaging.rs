@@ -1,0 +1,74 @@
+//! SMS through SNS and the review queue on SQS.
+
+use async_trait::async_trait;
+use aws_sdk_sns::types::MessageAttributeValue;
+
+use crate::domain::PhoneNumber;
+use crate::ports::{DependencyError, ReviewQueue, ReviewTicket, SmsSender};
+
+#[derive(Clone, Debug)]
+pub struct SnsSms {
+    client: aws_sdk_sns::Client,
+    sender_id: Option<String>,
+}
+
+impl SnsSms {
+    pub fn new(client: aws_sdk_sns::Client, sender_id: Option<String>) -> Self {
+        Self { client, sender_id }
+    }
+}
+
+fn string_attribute(value: &str) -> Result<MessageAttributeValue, DependencyError> {
+    MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value(value)
+        .build()
+        .map_err(|e| DependencyError::new("sns", e))
+}
+
+#[async_trait]
+impl SmsSender for SnsSms {
+    async fn send(&self, to: &PhoneNumber, text: &str) -> Result<(), DependencyError> {
+        let mut publish = self
+            .client
+            .publish()
+            .phone_number(to.as_ref())
+            .message(text)
+            .message_attributes("AWS.SNS.SMS.SMSType", string_attribute("Transactional")?);
+        if let Some(sender) = &self.sender_id {
+            publish = publish.message_attributes("AWS.SNS.SMS.SenderID", string_attribute(sender)?);
+        }
+        publish
+            .send()
+            .await
+            .map_err(|e| super::sdk_failure("sns", e))?;
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SqsReviewQueue {
+    client: aws_sdk_sqs::Client,
+    queue_url: String,
+}
+
+impl SqsReviewQueue {
+    pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
+        Self { client, queue_url: queue_url.into() }
+    }
+}
+
+#[async_trait]
+impl ReviewQueue for SqsReviewQueue {
+    async fn enqueue(&self, ticket: &ReviewTicket) -> Result<(), DependencyError> {
+        let body = serde_json::to_string(ticket).map_err(|e| DependencyError::new("sqs", e))?;
+        self.client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(body)
+            .send()
+            .await
+            .map_err(|e| super::sdk_failure("sqs", e))?;
+        Ok(())
+    }
+}
