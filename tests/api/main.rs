@@ -1,1 +1,10 @@
+//! Integration tests: the real handlers, served by the local host over HTTP, against
+//! DynamoDB Local and moto started by this test binary.
 
+mod concurrency;
+mod failures;
+mod idempotency;
+mod otp;
+mod personal_data;
+mod status;
+mod submit;

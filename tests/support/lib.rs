@@ -1,1 +1,396 @@
+//! Test support: one local AWS stack per test binary, and per test an isolated world
+//! (own table, queues, phone numbers and clock) served over HTTP by the local host,
+//! exactly as `make run` serves it.
 
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use chrono::{DateTime, Utc};
+use corpnum::fakes::ManualClock;
+use corpnum_local::setup::Resources;
+use corpnum_local::stack::{LocalStack, StackConfig, free_port};
+use corpnum_local::{Endpoints, World, host, jwt};
+use serde_json::{Map, Value, json};
+
+pub const JWT_SECRET: &str = "integration-test-secret";
+pub const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+struct Shared {
+    stack: LocalStack,
+}
+
+static STACK: OnceLock<Shared> = OnceLock::new();
+static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Starts DynamoDB Local and moto once for this test binary. They stop when it exits.
+fn stack() -> &'static LocalStack {
+    &STACK
+        .get_or_init(|| {
+            let config = StackConfig {
+                root: root(),
+                dynamodb_port: free_port().unwrap_or(18000),
+                moto_port: free_port().unwrap_or(15000),
+                data_dir: None,
+                log_dir: root().join(".local/test-logs"),
+            };
+            match LocalStack::start(&config) {
+                Ok(stack) => Shared { stack },
+                Err(e) => panic!("local AWS stack: {e}"),
+            }
+        })
+        .stack
+}
+
+#[derive(Clone)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs the production JSON log format, writing into a buffer the tests can read.
+fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = Capture(buffer.clone());
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("debug,aws=info,aws_smithy_runtime=info,hyper=info,h2=info,tower=info"))
+            .with_current_span(true)
+            .flatten_event(true)
+            .with_writer(move || writer.clone())
+            .try_init();
+        buffer
+    })
+    .clone()
+}
+
+/// Everything logged so far by this test binary.
+pub fn logs() -> String {
+    String::from_utf8_lossy(&capture_logs().lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+}
+
+/// Faults to inject into a world's dependencies by pointing a client at a dead port.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Faults {
+    pub sns_down: bool,
+    pub dynamodb_down: bool,
+    pub sqs_down: bool,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub world: World,
+    resources: Resources,
+    moto: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+fn dead_endpoint() -> String {
+    // Nothing listens on a port we just released.
+    format!("http://127.0.0.1:{}", free_port().unwrap_or(9))
+}
+
+impl TestApp {
+    /// A fresh, isolated world.
+    pub async fn spawn() -> Self {
+        let resources = Resources::named(&format!("t{}", uuid::Uuid::new_v4().simple()));
+        Self::start(resources, Faults::default(), None).await
+    }
+
+    /// Another host over the same table and queues, with some dependencies down.
+    pub async fn with_faults(&self, faults: Faults) -> Self {
+        Self::start(self.resources.clone(), faults, Some(self.clock.clone())).await
+    }
+
+    async fn start(resources: Resources, faults: Faults, clock: Option<Arc<ManualClock>>) -> Self {
+        let _ = capture_logs();
+        let stack = stack();
+        let healthy = Endpoints {
+            dynamodb: stack.dynamodb_endpoint.clone(),
+            sns: stack.moto_endpoint.clone(),
+            sqs: stack.moto_endpoint.clone(),
+        };
+        let mut world = match World::provision(&healthy, &resources).await {
+            Ok(w) => w,
+            Err(e) => panic!("provisioning: {e}"),
+        };
+        let clients = corpnum_local::local_clients(&Endpoints {
+            dynamodb: if faults.dynamodb_down { dead_endpoint() } else { healthy.dynamodb.clone() },
+            sns: if faults.sns_down { dead_endpoint() } else { healthy.sns.clone() },
+            sqs: if faults.sqs_down { dead_endpoint() } else { healthy.sqs.clone() },
+        })
+        .await;
+        world.services = corpnum::aws::config::services(&world.settings, &clients);
+        let clock = clock.unwrap_or_else(|| Arc::new(ManualClock::new(Utc::now())));
+        world.services.clock = clock.clone();
+        let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+            Ok(l) => l,
+            Err(e) => panic!("bind: {e}"),
+        };
+        let address = format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
+        let router = host::router(world.host_state(JWT_SECRET));
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Self {
+            address,
+            client: reqwest::Client::new(),
+            clock,
+            world,
+            resources,
+            moto: stack.moto_endpoint.clone(),
+            server,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        use corpnum::ports::Clock;
+        self.clock.now()
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+    }
+
+    pub fn table(&self) -> &str {
+        &self.resources.table
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send(self.request(reqwest::Method::POST, path, token).json(body)).await
+    }
+
+    pub fn request(&self, method: reqwest::Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
+        let mut rb = self.client.request(method, format!("{}{path}", self.address));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        rb
+    }
+
+    pub async fn send(&self, rb: reqwest::RequestBuilder) -> Response {
+        let r = match rb.send().await {
+            Ok(r) => r,
+            Err(e) => panic!("request failed: {e}"),
+        };
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Response { status, headers, body, text }
+    }
+
+    pub async fn submit(&self, token: &str, body: &Value) -> Response {
+        self.post_json("/v1/applications", Some(token), body).await
+    }
+
+    pub async fn submit_with_key(&self, token: &str, key: &str, body: &Value) -> Response {
+        self.send(self.request(reqwest::Method::POST, "/v1/applications", Some(token)).header("Idempotency-Key", key).json(body))
+            .await
+    }
+
+    pub async fn verify(&self, token: &str, id: &str, code: &str) -> Response {
+        self.post_json(&format!("/v1/applications/{id}/otp"), Some(token), &json!({ "code": code })).await
+    }
+
+    pub async fn resend(&self, token: &str, id: &str) -> Response {
+        self.send(self.request(reqwest::Method::POST, &format!("/v1/applications/{id}/otp/resend"), Some(token))).await
+    }
+
+    pub async fn application(&self, token: &str, id: &str) -> Response {
+        self.send(self.request(reqwest::Method::GET, &format!("/v1/applications/{id}"), Some(token))).await
+    }
+
+    pub async fn number(&self, token: &str, phone: &str) -> Response {
+        let path = format!("/v1/numbers/{}", phone.replace('+', "%2B"));
+        self.send(self.request(reqwest::Method::GET, &path, Some(token))).await
+    }
+
+    /// Every SMS moto recorded for `phone` (canonical form), oldest first.
+    pub async fn sms_to(&self, phone: &str) -> Vec<String> {
+        let data: Value = match reqwest::get(format!("{}/moto-api/data.json", self.moto)).await {
+            Ok(r) => r.json().await.unwrap_or(Value::Null),
+            Err(e) => panic!("moto: {e}"),
+        };
+        data.pointer("/sns/SMS")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter(|m| m.get("phone_number").and_then(Value::as_str) == Some(phone))
+                    .filter_map(|m| m.get("message").and_then(Value::as_str).map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The code in the latest SMS to `phone`.
+    pub async fn last_code(&self, phone: &str) -> String {
+        let messages = self.sms_to(phone).await;
+        match messages.last().and_then(|m| corpnum::fakes::extract_code(m)) {
+            Some(code) => code,
+            None => panic!("no code was sent to {phone}"),
+        }
+    }
+
+    /// Messages waiting on this world's review queue.
+    pub async fn review_messages(&self) -> Vec<Value> {
+        let out = self
+            .world
+            .clients
+            .sqs
+            .receive_message()
+            .queue_url(&self.world.review_queue_url)
+            .max_number_of_messages(10)
+            .visibility_timeout(0)
+            .send()
+            .await;
+        match out {
+            Ok(o) => o
+                .messages
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|m| m.body.as_deref().and_then(|b| serde_json::from_str(b).ok()))
+                .collect(),
+            Err(e) => panic!("sqs: {e:?}"),
+        }
+    }
+}
+
+pub struct Response {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn id(&self) -> String {
+        self.body["id"].as_str().map(str::to_owned).unwrap_or_else(|| panic!("no id in {}", self.text))
+    }
+
+    /// The `code` of each field error.
+    pub fn field_errors(&self) -> Vec<(String, String)> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| (e["field"].as_str().unwrap_or("").to_owned(), e["code"].as_str().unwrap_or("").to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A token as API Gateway's authorizer would accept it.
+pub fn token(org_inn: Option<&str>, scope: &str, sub: &str) -> String {
+    let mut claims = Map::new();
+    if let Some(inn) = org_inn {
+        claims.insert("org_inn".into(), json!(inn));
+    }
+    claims.insert("sub".into(), json!(sub));
+    claims.insert("scope".into(), json!(scope));
+    claims.insert("exp".into(), json!(Utc::now().timestamp() + 3600));
+    jwt::issue(claims, JWT_SECRET)
+}
+
+/// A representative of organization `org`.
+pub fn org_token(org: &Org) -> String {
+    token(Some(&org.inn), "corpnum/org", &format!("rep-{}", org.inn))
+}
+
+pub fn operator_token() -> String {
+    token(None, "corpnum/operator", "operator-1")
+}
+
+/// A synthetic organization with valid identifiers.
+#[derive(Debug, Clone)]
+pub struct Org {
+    pub inn: String,
+    pub ogrn: String,
+    pub kpp: Option<String>,
+}
+
+fn digits(n: u64, len: usize) -> Vec<u32> {
+    format!("{n:0len$}").chars().filter_map(|c| c.to_digit(10)).collect()
+}
+
+fn render(d: &[u32]) -> String {
+    d.iter().map(u32::to_string).collect()
+}
+
+impl Org {
+    /// The SPEC's sample legal entity.
+    pub fn sample() -> Self {
+        Self { inn: "7707083893".into(), ogrn: "1027700132195".into(), kpp: Some("773601001".into()) }
+    }
+
+    /// The SPEC's sample entrepreneur.
+    pub fn entrepreneur() -> Self {
+        Self { inn: "500100732259".into(), ogrn: "304770000000031".into(), kpp: None }
+    }
+
+    /// A random legal entity (valid check digits).
+    pub fn random() -> Self {
+        let seed = uuid::Uuid::new_v4().as_u128();
+        let mut inn = digits((seed % 900_000_000) as u64 + 100_000_000, 9);
+        let w = [2, 4, 10, 3, 5, 9, 4, 6, 8];
+        let check: u32 = inn.iter().zip(w).map(|(d, w)| d * w).sum::<u32>() % 11 % 10;
+        inn.push(check);
+        let mut ogrn = digits(((seed >> 40) % 900_000_000_000) as u64 + 100_000_000_000, 12);
+        let rem = ogrn.iter().fold(0u64, |acc, d| (acc * 10 + u64::from(*d)) % 11) % 10;
+        ogrn.push(rem as u32);
+        Self { inn: render(&inn), ogrn: render(&ogrn), kpp: Some("773601001".into()) }
+    }
+}
+
+/// A random Russian mobile number, canonical, so tests never share SMS in moto.
+pub fn random_phone() -> String {
+    let n = uuid::Uuid::new_v4().as_u128() % 10_000_000;
+    format!("+7916{n:07}")
+}
+
+pub fn document(doc_type: &str) -> Value {
+    json!({ "type": doc_type, "file_name": format!("{doc_type}.pdf"), "media_type": "application/pdf",
+            "size_bytes": 48213, "sha256": SHA })
+}
+
+/// A complete, valid submission for `org` and `phone`.
+pub fn application_body(org: &Org, phone: &str) -> Value {
+    let documents = if org.kpp.is_some() {
+        vec![document("registration_certificate"), document("charter"), document("power_of_attorney")]
+    } else {
+        vec![document("registration_certificate")]
+    };
+    json!({
+        "organization": { "inn": org.inn, "ogrn": org.ogrn, "kpp": org.kpp, "name": "ПАО Пример" },
+        "phone": phone,
+        "employee": { "snils": "112-233-445 95", "full_name": "Иванов Иван Иванович" },
+        "documents": documents,
+        "signature": null,
+        "consent_personal_data": true,
+    })
+}
