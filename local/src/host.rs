@@ -29,12 +29,27 @@ pub struct HostState {
 }
 
 pub fn router(state: Arc<HostState>) -> Router {
-    Router::new().route("/health", get(health)).fallback(api).with_state(state)
+    Router::new()
+        .route("/health", get(health))
+        .fallback(api)
+        .with_state(state)
 }
 
 async fn health(State(state): State<Arc<HostState>>) -> Response {
-    let dynamodb = state.dynamodb.describe_table().table_name(&state.table).send().await.is_ok();
-    let sqs = state.sqs.get_queue_attributes().queue_url(&state.review_queue_url).send().await.is_ok();
+    let dynamodb = state
+        .dynamodb
+        .describe_table()
+        .table_name(&state.table)
+        .send()
+        .await
+        .is_ok();
+    let sqs = state
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&state.review_queue_url)
+        .send()
+        .await
+        .is_ok();
     let ok = dynamodb && sqs;
     let body = json!({
         "status": if ok { "ok" } else { "unavailable" },
@@ -54,12 +69,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -70,7 +86,9 @@ fn percent_decode(s: &str) -> String {
 /// Claims of a valid bearer token; `None` lets the function answer 401 itself.
 fn claims(headers: &http::HeaderMap, secret: &str) -> Option<Map<String, Value>> {
     let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?;
     jwt::verify(token.trim(), secret, Utc::now().timestamp()).ok()
 }
 
@@ -152,7 +170,11 @@ pub fn gateway_event(
 }
 
 /// Calls the handler of the function that owns the route.
-pub async fn invoke(function: Function, services: &Services, event: lambda_http::Request) -> lambda_http::Response<lambda_http::Body> {
+pub async fn invoke(
+    function: Function,
+    services: &Services,
+    event: lambda_http::Request,
+) -> lambda_http::Response<lambda_http::Body> {
     let result = match function {
         Function::SubmitApplication => submit_application::handler(services, event).await,
         Function::VerifyOtp => verify_otp::handler(services, event).await,
@@ -160,7 +182,9 @@ pub async fn invoke(function: Function, services: &Services, event: lambda_http:
     };
     result.unwrap_or_else(|error| {
         tracing::error!(error = %error, "handler failed");
-        let mut r = lambda_http::Response::new(lambda_http::Body::Text(r#"{"message":"Internal Server Error"}"#.into()));
+        let mut r = lambda_http::Response::new(lambda_http::Body::Text(
+            r#"{"message":"Internal Server Error"}"#.into(),
+        ));
         *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
         r
     })
@@ -169,7 +193,10 @@ pub async fn invoke(function: Function, services: &Services, event: lambda_http:
 async fn api(State(state): State<Arc<HostState>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     // API Gateway takes up to 10 MB; the functions refuse more than 64 KiB themselves.
-    let body = match http_body_util::Limited::new(body, 16 * MAX_BODY_BYTES).collect().await {
+    let body = match http_body_util::Limited::new(body, 16 * MAX_BODY_BYTES)
+        .collect()
+        .await
+    {
         Ok(collected) => collected.to_bytes(),
         Err(_) => return plain(413, r#"{"message":"Request Entity Too Large"}"#),
     };
@@ -184,9 +211,17 @@ async fn api(State(state): State<Arc<HostState>>, request: Request) -> Response 
             };
         }
     };
-    let path_params: Map<String, Value> =
-        params.into_iter().map(|(k, v)| (k, Value::String(percent_decode(&v)))).collect();
-    let event = gateway_event(&parts, &body, &spec.key(), &path_params, claims(&parts.headers, &state.jwt_secret));
+    let path_params: Map<String, Value> = params
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(percent_decode(&v))))
+        .collect();
+    let event = gateway_event(
+        &parts,
+        &body,
+        &spec.key(),
+        &path_params,
+        claims(&parts.headers, &state.jwt_secret),
+    );
     let request = match lambda_http::request::from_str(&event.to_string()) {
         Ok(r) => r,
         Err(e) => {

@@ -47,7 +47,9 @@ pub fn issue(mut claims: Map<String, Value>, secret: &str) -> String {
 /// string.
 pub fn verify(token: &str, secret: &str, now_epoch: i64) -> Result<Map<String, Value>, JwtError> {
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(JwtError::Malformed);
     };
     let header: Value = decode(h)?;
@@ -57,8 +59,11 @@ pub fn verify(token: &str, secret: &str, now_epoch: i64) -> Result<Map<String, V
     let signature = URL_SAFE_NO_PAD.decode(s).map_err(|_| JwtError::Malformed)?;
     let mut m = mac(secret.as_bytes());
     m.update(format!("{h}.{p}").as_bytes());
-    m.verify_slice(&signature).map_err(|_| JwtError::Signature)?;
-    let Value::Object(claims) = decode(p)? else { return Err(JwtError::Malformed) };
+    m.verify_slice(&signature)
+        .map_err(|_| JwtError::Signature)?;
+    let Value::Object(claims) = decode(p)? else {
+        return Err(JwtError::Malformed);
+    };
     let aud_ok = match claims.get("aud") {
         Some(Value::String(a)) => a == AUDIENCE,
         Some(Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(AUDIENCE)),
@@ -71,7 +76,11 @@ pub fn verify(token: &str, secret: &str, now_epoch: i64) -> Result<Map<String, V
         Some(exp) if exp > now_epoch => {}
         _ => return Err(JwtError::Expired),
     }
-    if claims.get("nbf").and_then(Value::as_i64).is_some_and(|nbf| nbf > now_epoch) {
+    if claims
+        .get("nbf")
+        .and_then(Value::as_i64)
+        .is_some_and(|nbf| nbf > now_epoch)
+    {
         return Err(JwtError::Expired);
     }
     Ok(claims
@@ -87,7 +96,9 @@ pub fn verify(token: &str, secret: &str, now_epoch: i64) -> Result<Map<String, V
 }
 
 fn decode(part: &str) -> Result<Value, JwtError> {
-    let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| JwtError::Malformed)?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| JwtError::Malformed)?;
     serde_json::from_slice(&bytes).map_err(|_| JwtError::Malformed)
 }
 
@@ -114,7 +125,11 @@ mod tests {
         let mut tampered = token.clone();
         tampered.insert(token.find('.').unwrap() + 2, 'x');
         assert!(verify(&tampered, "s3cret", 1_000).is_err());
-        let none = format!("{}.{}.", URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#), token.split('.').nth(1).unwrap());
+        let none = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#),
+            token.split('.').nth(1).unwrap()
+        );
         assert_eq!(verify(&none, "s3cret", 1_000), Err(JwtError::Algorithm));
     }
 }

@@ -29,7 +29,13 @@ pub struct Endpoints {
 pub async fn local_clients(endpoints: &Endpoints) -> Clients {
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("local", "local", None, None, "corpnum-local"))
+        .credentials_provider(Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "corpnum-local",
+        ))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(1))
@@ -41,21 +47,41 @@ pub async fn local_clients(endpoints: &Endpoints) -> Clients {
         .await;
     Clients {
         dynamodb: aws_sdk_dynamodb::Client::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&endpoints.dynamodb).build(),
+            aws_sdk_dynamodb::config::Builder::from(&sdk)
+                .endpoint_url(&endpoints.dynamodb)
+                .build(),
         ),
-        sns: aws_sdk_sns::Client::from_conf(aws_sdk_sns::config::Builder::from(&sdk).endpoint_url(&endpoints.sns).build()),
-        sqs: aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(&sdk).endpoint_url(&endpoints.sqs).build()),
+        sns: aws_sdk_sns::Client::from_conf(
+            aws_sdk_sns::config::Builder::from(&sdk)
+                .endpoint_url(&endpoints.sns)
+                .build(),
+        ),
+        sqs: aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::config::Builder::from(&sdk)
+                .endpoint_url(&endpoints.sqs)
+                .build(),
+        ),
     }
 }
 
 /// The settings a local world runs with: the SPEC's limits, configured support contacts.
 pub fn local_settings(table: &str, review_queue_url: &str) -> Settings {
-    let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    let env =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
     Settings {
         table: table.to_owned(),
         review_queue_url: review_queue_url.to_owned(),
-        otp_secret: OtpSecret::new(env("CORPNUM_OTP_SECRET", "corpnum-local-otp-secret-not-for-production").into_bytes())
-            .unwrap_or_else(|| OtpSecret::new(b"corpnum-local-otp-secret-not-for-production".to_vec()).unwrap_or_else(|| unreachable!())),
+        otp_secret: OtpSecret::new(
+            env(
+                "CORPNUM_OTP_SECRET",
+                "corpnum-local-otp-secret-not-for-production",
+            )
+            .into_bytes(),
+        )
+        .unwrap_or_else(|| {
+            OtpSecret::new(b"corpnum-local-otp-secret-not-for-production".to_vec())
+                .unwrap_or_else(|| unreachable!())
+        }),
         support: SupportContacts {
             phone: env("CORPNUM_SUPPORT_PHONE", "8 800 555-35-35"),
             email: env("CORPNUM_SUPPORT_EMAIL", "support@corpnum.example"),
@@ -76,12 +102,20 @@ pub struct World {
 
 impl World {
     /// Provisions `resources` at `endpoints` and wires the real adapters to them.
-    pub async fn provision(endpoints: &Endpoints, resources: &setup::Resources) -> Result<Self, corpnum::ports::DependencyError> {
+    pub async fn provision(
+        endpoints: &Endpoints,
+        resources: &setup::Resources,
+    ) -> Result<Self, corpnum::ports::DependencyError> {
         let clients = local_clients(endpoints).await;
         let review_queue_url = setup::provision(&clients.dynamodb, &clients.sqs, resources).await?;
         let settings = local_settings(&resources.table, &review_queue_url);
         let services = corpnum::aws::config::services(&settings, &clients);
-        Ok(Self { clients, settings, services, review_queue_url })
+        Ok(Self {
+            clients,
+            settings,
+            services,
+            review_queue_url,
+        })
     }
 
     pub fn host_state(&self, jwt_secret: &str) -> Arc<host::HostState> {

@@ -11,11 +11,16 @@ use serde_json::{Map, Value, json};
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 fn env(name: &str, default: &str) -> String {
-    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_owned())
 }
 
 fn port(name: &str, default: u16) -> Result<u16, Error> {
-    Ok(env(name, &default.to_string()).parse().map_err(|_| format!("{name} must be a port number"))?)
+    Ok(env(name, &default.to_string())
+        .parse()
+        .map_err(|_| format!("{name} must be a port number"))?)
 }
 
 #[tokio::main]
@@ -51,11 +56,17 @@ async fn serve() -> Result<(), Error> {
         sns: stack.moto_endpoint.clone(),
         sqs: stack.moto_endpoint.clone(),
     };
-    let world = World::provision(&endpoints, &Resources::named(&env("CORPNUM_TABLE", "corpnum"))).await?;
+    let world = World::provision(
+        &endpoints,
+        &Resources::named(&env("CORPNUM_TABLE", "corpnum")),
+    )
+    .await?;
     let state = world.host_state(&env("LOCAL_JWT_SECRET", jwt::DEFAULT_SECRET));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", api_port)).await?;
     tracing::info!(url = %format!("http://127.0.0.1:{api_port}"), "corpnum API listening; Ctrl-C stops everything");
-    axum::serve(listener, host::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, host::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     tracing::info!("stopping the local AWS stack");
     stack.stop();
     Ok(())
@@ -65,10 +76,11 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return ctrl_c.await.unwrap_or(()),
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return ctrl_c.await.unwrap_or(()),
+            };
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},
@@ -102,17 +114,25 @@ fn token(args: &[String]) -> Result<(), Error> {
     claims.insert("sub".into(), json!(sub));
     claims.insert("scope".into(), json!(scope));
     claims.insert("exp".into(), json!(chrono::Utc::now().timestamp() + ttl));
-    println!("{}", jwt::issue(claims, &env("LOCAL_JWT_SECRET", jwt::DEFAULT_SECRET)));
+    println!(
+        "{}",
+        jwt::issue(claims, &env("LOCAL_JWT_SECRET", jwt::DEFAULT_SECRET))
+    );
     Ok(())
 }
 
 /// `otp PHONE`: the latest code moto recorded for that number.
 async fn otp(args: &[String]) -> Result<(), Error> {
     let raw = args.first().ok_or("usage: otp PHONE")?;
-    let phone = corpnum::domain::PhoneNumber::parse(raw).map_err(|_| format!("not a Russian phone number: {raw}"))?;
-    let url = format!("http://127.0.0.1:{}/moto-api/data.json", port("CORPNUM_MOTO_PORT", 5000)?);
+    let phone = corpnum::domain::PhoneNumber::parse(raw)
+        .map_err(|_| format!("not a Russian phone number: {raw}"))?;
+    let url = format!(
+        "http://127.0.0.1:{}/moto-api/data.json",
+        port("CORPNUM_MOTO_PORT", 5000)?
+    );
     let data: Value = reqwest::get(&url).await?.json().await?;
-    let code = latest_code(&data, phone.as_ref()).ok_or_else(|| format!("no code has been sent to {}", phone.masked()))?;
+    let code = latest_code(&data, phone.as_ref())
+        .ok_or_else(|| format!("no code has been sent to {}", phone.masked()))?;
     println!("{code}");
     Ok(())
 }

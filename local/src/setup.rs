@@ -26,7 +26,10 @@ where
     E: std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    DependencyError::new("sqs", aws_sdk_sqs::error::DisplayErrorContext(e).to_string())
+    DependencyError::new(
+        "sqs",
+        aws_sdk_sqs::error::DisplayErrorContext(e).to_string(),
+    )
 }
 
 /// Ensures the table and queues exist; returns the review queue's URL.
@@ -52,14 +55,24 @@ pub async fn provision(
         .await
         .map_err(sqs_err)?
         .attributes
-        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .cloned()
+        })
         .unwrap_or_default();
-    let redrive = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5" }).to_string();
+    let redrive =
+        serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5" }).to_string();
     let queue_url = sqs
         .create_queue()
         .queue_name(&names.review_queue)
-        .attributes(aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy, redrive)
-        .attributes(aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout, "60")
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy,
+            redrive,
+        )
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout,
+            "60",
+        )
         .send()
         .await
         .map_err(sqs_err)?

@@ -58,7 +58,10 @@ impl LocalStack {
         let (jar, native) = dynamodb_jar(&config.root)?;
         let moto = config.root.join(".venv/bin/moto_server");
         if !moto.exists() {
-            return Err(StackError::Missing("moto server", moto.display().to_string()));
+            return Err(StackError::Missing(
+                "moto server",
+                moto.display().to_string(),
+            ));
         }
         std::fs::create_dir_all(&config.log_dir)?;
         let storage = match &config.data_dir {
@@ -68,8 +71,12 @@ impl LocalStack {
             }
             None => "-inMemory -sharedDb".to_owned(),
         };
-        let ddb_log = config.log_dir.join(format!("dynamodb-{}.log", config.dynamodb_port));
-        let moto_log = config.log_dir.join(format!("moto-{}.log", config.moto_port));
+        let ddb_log = config
+            .log_dir
+            .join(format!("dynamodb-{}.log", config.dynamodb_port));
+        let moto_log = config
+            .log_dir
+            .join(format!("moto-{}.log", config.moto_port));
         let script = format!(
             "java -Djava.library.path={native} -jar {jar} -port {dp} {storage} >{dl} 2>&1 & d=$!\n\
              {moto} -H 127.0.0.1 -p {mp} >{ml} 2>&1 & m=$!\n\
@@ -117,7 +124,12 @@ impl Drop for LocalStack {
     }
 }
 
-fn wait_for_port(name: &'static str, port: u16, limit: Duration, log: &Path) -> Result<(), StackError> {
+fn wait_for_port(
+    name: &'static str,
+    port: u16,
+    limit: Duration,
+    log: &Path,
+) -> Result<(), StackError> {
     let start = Instant::now();
     while start.elapsed() < limit {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -125,10 +137,17 @@ fn wait_for_port(name: &'static str, port: u16, limit: Duration, log: &Path) -> 
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    Err(StackError::Timeout(name, port, limit, log.display().to_string()))
+    Err(StackError::Timeout(
+        name,
+        port,
+        limit,
+        log.display().to_string(),
+    ))
 }
 
 /// A port the OS says is free right now.
 pub fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }

@@ -70,13 +70,19 @@ impl RecordingSms {
     }
     /// The code in the last SMS to `phone`.
     pub fn last_code(&self, phone: &PhoneNumber) -> Option<String> {
-        lock(&self.sent).iter().rev().find(|(p, _)| p == phone).and_then(|(_, text)| extract_code(text))
+        lock(&self.sent)
+            .iter()
+            .rev()
+            .find(|(p, _)| p == phone)
+            .and_then(|(_, text)| extract_code(text))
     }
 }
 
 /// The first run of exactly six digits in an SMS text.
 pub fn extract_code(text: &str) -> Option<String> {
-    text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_owned)
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .map(str::to_owned)
 }
 
 #[async_trait]
@@ -147,7 +153,11 @@ fn counter_key(c: &RateCharge) -> (String, i64) {
 }
 
 /// Checks every charge, then applies them all, or none.
-fn charge(tables: &mut Tables, charges: &[RateCharge], now: DateTime<Utc>) -> Result<(), (RateCounter, Duration)> {
+fn charge(
+    tables: &mut Tables,
+    charges: &[RateCharge],
+    now: DateTime<Utc>,
+) -> Result<(), (RateCounter, Duration)> {
     for c in charges {
         if tables.counters.get(&counter_key(c)).copied().unwrap_or(0) >= c.limit {
             return Err((c.counter.clone(), c.window.ends_at - now));
@@ -164,27 +174,35 @@ impl ApplicationRepository for MemoryStore {
     async fn create(&self, new: NewApplication<'_>) -> Result<(), StoreError<CreateRefusal>> {
         self.check()?;
         let mut t = lock(&self.tables);
-        if let Some(claim) = new.idempotency {
-            if let Some(record) = t.idempotency.get(&claim.key) {
-                let live = record.expires_at > new.now
-                    && match record.state {
-                        IdempotencyState::InProgress { until } => until > new.now,
-                        IdempotencyState::Completed(_) => true,
-                    };
-                if live {
-                    return Err(StoreError::Refused(CreateRefusal::IdempotencyKeyTaken(record.clone())));
-                }
+        if let Some(claim) = new.idempotency
+            && let Some(record) = t.idempotency.get(&claim.key)
+        {
+            let live = record.expires_at > new.now
+                && match record.state {
+                    IdempotencyState::InProgress { until } => until > new.now,
+                    IdempotencyState::Completed(_) => true,
+                };
+            if live {
+                return Err(StoreError::Refused(CreateRefusal::IdempotencyKeyTaken(
+                    record.clone(),
+                )));
             }
         }
         let phone = new.application.phone.as_ref().to_owned();
         let previous = t.numbers.get(&phone).cloned();
-        if let Some(existing) = &previous {
-            if existing.lock.holds(new.now) {
-                return Err(StoreError::Refused(CreateRefusal::NumberHeld(existing.lock.clone())));
-            }
+        if let Some(existing) = &previous
+            && existing.lock.holds(new.now)
+        {
+            return Err(StoreError::Refused(CreateRefusal::NumberHeld(
+                existing.lock.clone(),
+            )));
         }
-        charge(&mut t, new.charges, new.now)
-            .map_err(|(counter, retry_after)| StoreError::Refused(CreateRefusal::RateLimited { counter, retry_after }))?;
+        charge(&mut t, new.charges, new.now).map_err(|(counter, retry_after)| {
+            StoreError::Refused(CreateRefusal::RateLimited {
+                counter,
+                retry_after,
+            })
+        })?;
         let mut lock = new.lock.clone();
         let mut history = Vec::new();
         if let Some(prev) = previous {
@@ -197,14 +215,19 @@ impl ApplicationRepository for MemoryStore {
         t.numbers.insert(phone, StoredNumber { lock, history });
         t.applications.insert(
             new.application.id,
-            StoredApplication { application: new.application.clone(), history: vec![new.history.clone()] },
+            StoredApplication {
+                application: new.application.clone(),
+                history: vec![new.history.clone()],
+            },
         );
         if let Some(claim) = new.idempotency {
             t.idempotency.insert(
                 claim.key.clone(),
                 IdempotencyRecord {
                     request_hash: claim.request_hash.clone(),
-                    state: IdempotencyState::InProgress { until: claim.in_progress_until },
+                    state: IdempotencyState::InProgress {
+                        until: claim.in_progress_until,
+                    },
                     expires_at: claim.expires_at,
                 },
             );
@@ -231,20 +254,25 @@ impl ApplicationRepository for MemoryStore {
         let phone = app.phone.as_ref().to_owned();
         if let Some(NumberChange::KeepHeld) = update.number {
             let ok = t.numbers.get(&phone).is_some_and(|n| {
-                n.lock.application_id == app.id && n.lock.state == crate::domain::NumberState::Pending
+                n.lock.application_id == app.id
+                    && n.lock.state == crate::domain::NumberState::Pending
             });
             if !ok {
                 return Err(StoreError::Refused(UpdateRefusal::Stale));
             }
         }
-        charge(&mut t, update.charges, update.now)
-            .map_err(|(counter, retry_after)| StoreError::Refused(UpdateRefusal::RateLimited { counter, retry_after }))?;
-        if let Some(NumberChange::KeepHeld) = update.number {
-            if let Some(n) = t.numbers.get_mut(&phone) {
-                n.lock.hold_until = None;
-                n.lock.updated_at = update.now;
-                n.lock.version += 1;
-            }
+        charge(&mut t, update.charges, update.now).map_err(|(counter, retry_after)| {
+            StoreError::Refused(UpdateRefusal::RateLimited {
+                counter,
+                retry_after,
+            })
+        })?;
+        if let Some(NumberChange::KeepHeld) = update.number
+            && let Some(n) = t.numbers.get_mut(&phone)
+        {
+            n.lock.hold_until = None;
+            n.lock.updated_at = update.now;
+            n.lock.version += 1;
         }
         if let Some(stored) = t.applications.get_mut(&app.id) {
             stored.application = app.clone();
@@ -269,7 +297,12 @@ impl IdempotencyStore for MemoryStore {
         Ok(lock(&self.tables).idempotency.get(key).cloned())
     }
 
-    async fn complete(&self, key: &str, response: &StoredResponse, expires_at: DateTime<Utc>) -> Result<(), DependencyError> {
+    async fn complete(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), DependencyError> {
         self.check()?;
         if let Some(r) = lock(&self.tables).idempotency.get_mut(key) {
             r.state = IdempotencyState::Completed(response.clone());

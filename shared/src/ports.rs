@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::{
-    Actor, Application, HistoryEntry, Inn, NumberLock, NumberState, OtpCode, PhoneNumber, RateWindow,
+    Actor, Application, HistoryEntry, Inn, NumberLock, NumberState, OtpCode, PhoneNumber,
+    RateWindow,
 };
 
 /// A dependency (database, SMS, queue) failed or could not be reached. The cause is for
@@ -21,8 +22,14 @@ pub struct DependencyError {
 }
 
 impl DependencyError {
-    pub fn new(service: &'static str, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        Self { service, source: source.into() }
+    pub fn new(
+        service: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self {
+            service,
+            source: source.into(),
+        }
     }
 }
 
@@ -131,7 +138,10 @@ pub enum CreateRefusal {
     NumberHeld(NumberLock),
     /// The idempotency key is taken; its record is attached.
     IdempotencyKeyTaken(IdempotencyRecord),
-    RateLimited { counter: RateCounter, retry_after: Duration },
+    RateLimited {
+        counter: RateCounter,
+        retry_after: Duration,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -164,7 +174,10 @@ pub struct ApplicationUpdate<'a> {
 pub enum UpdateRefusal {
     /// Someone else changed the application (or its number) first: reload and decide again.
     Stale,
-    RateLimited { counter: RateCounter, retry_after: Duration },
+    RateLimited {
+        counter: RateCounter,
+        retry_after: Duration,
+    },
 }
 
 /// An application as stored, with its history oldest first.
@@ -196,7 +209,12 @@ pub trait NumberRegistry: Send + Sync {
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
     async fn record(&self, key: &str) -> Result<Option<IdempotencyRecord>, DependencyError>;
-    async fn complete(&self, key: &str, response: &StoredResponse, expires_at: DateTime<Utc>) -> Result<(), DependencyError>;
+    async fn complete(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), DependencyError>;
 }
 
 /// The whole store, as one adapter implements it.

@@ -9,7 +9,8 @@ async fn personal_data_and_codes_never_reach_the_logs() {
     let token = org_token(&org);
     let phone = random_phone();
     let mut body = application_body(&org, &phone);
-    body["employee"] = json!({ "snils": "006-996-682 00", "full_name": "Шереметьева Аглая Всеволодовна" });
+    body["employee"] =
+        json!({ "snils": "006-996-682 00", "full_name": "Шереметьева Аглая Всеволодовна" });
 
     let id = app.submit(&token, &body).await.id();
     let code = app.last_code(&phone).await;
@@ -29,13 +30,22 @@ async fn personal_data_and_codes_never_reach_the_logs() {
     let logged = logs();
     assert!(logged.contains(&id), "the flow was logged");
     let national = &phone[2..];
-    for secret in [national, "00699668200", "006-996-682", "Шереметьева", "Аглая"] {
+    for secret in [
+        national,
+        "00699668200",
+        "006-996-682",
+        "Шереметьева",
+        "Аглая",
+    ] {
         assert!(!logged.contains(secret), "{secret} leaked into the logs");
     }
     for c in [&code, &code2] {
         assert!(!contains_token(&logged, c), "a code leaked into the logs");
     }
-    assert!(logged.contains(&format!("+7******{}", &phone[phone.len() - 4..])), "masked numbers are logged");
+    assert!(
+        logged.contains(&format!("+7******{}", &phone[phone.len() - 4..])),
+        "masked numbers are logged"
+    );
 }
 
 /// `needle` standing alone, not inside a longer run of letters or digits (a UUID may
@@ -44,6 +54,7 @@ fn contains_token(haystack: &str, needle: &str) -> bool {
     haystack.match_indices(needle).any(|(i, _)| {
         let before = haystack[..i].chars().next_back();
         let after = haystack[i + needle.len()..].chars().next();
-        !before.is_some_and(|c| c.is_ascii_alphanumeric()) && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+        !before.is_some_and(|c| c.is_ascii_alphanumeric())
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
     })
 }

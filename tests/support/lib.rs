@@ -50,7 +50,10 @@ struct Capture(Arc<Mutex<Vec<u8>>>);
 
 impl std::io::Write for Capture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -65,7 +68,9 @@ fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
         let writer = Capture(buffer.clone());
         let _ = tracing_subscriber::fmt()
             .json()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("debug,aws=info,aws_smithy_runtime=info,hyper=info,h2=info,tower=info"))
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                "debug,aws=info,aws_smithy_runtime=info,hyper=info,h2=info,tower=info",
+            ))
             .with_current_span(true)
             .flatten_event(true)
             .with_writer(move || writer.clone())
@@ -134,9 +139,21 @@ impl TestApp {
             Err(e) => panic!("provisioning: {e}"),
         };
         let clients = corpnum_local::local_clients(&Endpoints {
-            dynamodb: if faults.dynamodb_down { dead_endpoint() } else { healthy.dynamodb.clone() },
-            sns: if faults.sns_down { dead_endpoint() } else { healthy.sns.clone() },
-            sqs: if faults.sqs_down { dead_endpoint() } else { healthy.sqs.clone() },
+            dynamodb: if faults.dynamodb_down {
+                dead_endpoint()
+            } else {
+                healthy.dynamodb.clone()
+            },
+            sns: if faults.sns_down {
+                dead_endpoint()
+            } else {
+                healthy.sns.clone()
+            },
+            sqs: if faults.sqs_down {
+                dead_endpoint()
+            } else {
+                healthy.sqs.clone()
+            },
         })
         .await;
         world.services = corpnum::aws::config::services(&world.settings, &clients);
@@ -146,7 +163,13 @@ impl TestApp {
             Ok(l) => l,
             Err(e) => panic!("bind: {e}"),
         };
-        let address = format!("http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
+        let address = format!(
+            "http://{}",
+            listener
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default()
+        );
         let router = host::router(world.host_state(JWT_SECRET));
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
@@ -176,11 +199,19 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
-        self.send(self.request(reqwest::Method::POST, path, token).json(body)).await
+        self.send(self.request(reqwest::Method::POST, path, token).json(body))
+            .await
     }
 
-    pub fn request(&self, method: reqwest::Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
-        let mut rb = self.client.request(method, format!("{}{path}", self.address));
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let mut rb = self
+            .client
+            .request(method, format!("{}{path}", self.address));
         if let Some(t) = token {
             rb = rb.bearer_auth(t);
         }
@@ -196,7 +227,12 @@ impl TestApp {
         let headers = r.headers().clone();
         let text = r.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Response { status, headers, body, text }
+        Response {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     pub async fn submit(&self, token: &str, body: &Value) -> Response {
@@ -204,25 +240,45 @@ impl TestApp {
     }
 
     pub async fn submit_with_key(&self, token: &str, key: &str, body: &Value) -> Response {
-        self.send(self.request(reqwest::Method::POST, "/v1/applications", Some(token)).header("Idempotency-Key", key).json(body))
-            .await
+        self.send(
+            self.request(reqwest::Method::POST, "/v1/applications", Some(token))
+                .header("Idempotency-Key", key)
+                .json(body),
+        )
+        .await
     }
 
     pub async fn verify(&self, token: &str, id: &str, code: &str) -> Response {
-        self.post_json(&format!("/v1/applications/{id}/otp"), Some(token), &json!({ "code": code })).await
+        self.post_json(
+            &format!("/v1/applications/{id}/otp"),
+            Some(token),
+            &json!({ "code": code }),
+        )
+        .await
     }
 
     pub async fn resend(&self, token: &str, id: &str) -> Response {
-        self.send(self.request(reqwest::Method::POST, &format!("/v1/applications/{id}/otp/resend"), Some(token))).await
+        self.send(self.request(
+            reqwest::Method::POST,
+            &format!("/v1/applications/{id}/otp/resend"),
+            Some(token),
+        ))
+        .await
     }
 
     pub async fn application(&self, token: &str, id: &str) -> Response {
-        self.send(self.request(reqwest::Method::GET, &format!("/v1/applications/{id}"), Some(token))).await
+        self.send(self.request(
+            reqwest::Method::GET,
+            &format!("/v1/applications/{id}"),
+            Some(token),
+        ))
+        .await
     }
 
     pub async fn number(&self, token: &str, phone: &str) -> Response {
         let path = format!("/v1/numbers/{}", phone.replace('+', "%2B"));
-        self.send(self.request(reqwest::Method::GET, &path, Some(token))).await
+        self.send(self.request(reqwest::Method::GET, &path, Some(token)))
+            .await
     }
 
     /// Every SMS moto recorded for `phone` (canonical form), oldest first.
@@ -245,7 +301,10 @@ impl TestApp {
     /// The code in the latest SMS to `phone`.
     pub async fn last_code(&self, phone: &str) -> String {
         let messages = self.sms_to(phone).await;
-        match messages.last().and_then(|m| corpnum::fakes::extract_code(m)) {
+        match messages
+            .last()
+            .and_then(|m| corpnum::fakes::extract_code(m))
+        {
             Some(code) => code,
             None => panic!("no code was sent to {phone}"),
         }
@@ -288,7 +347,10 @@ impl Response {
     }
 
     pub fn id(&self) -> String {
-        self.body["id"].as_str().map(str::to_owned).unwrap_or_else(|| panic!("no id in {}", self.text))
+        self.body["id"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no id in {}", self.text))
     }
 
     /// The `code` of each field error.
@@ -298,7 +360,12 @@ impl Response {
             .map(|errors| {
                 errors
                     .iter()
-                    .map(|e| (e["field"].as_str().unwrap_or("").to_owned(), e["code"].as_str().unwrap_or("").to_owned()))
+                    .map(|e| {
+                        (
+                            e["field"].as_str().unwrap_or("").to_owned(),
+                            e["code"].as_str().unwrap_or("").to_owned(),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -335,7 +402,10 @@ pub struct Org {
 }
 
 fn digits(n: u64, len: usize) -> Vec<u32> {
-    format!("{n:0len$}").chars().filter_map(|c| c.to_digit(10)).collect()
+    format!("{n:0len$}")
+        .chars()
+        .filter_map(|c| c.to_digit(10))
+        .collect()
 }
 
 fn render(d: &[u32]) -> String {
@@ -345,12 +415,20 @@ fn render(d: &[u32]) -> String {
 impl Org {
     /// The SPEC's sample legal entity.
     pub fn sample() -> Self {
-        Self { inn: "7707083893".into(), ogrn: "1027700132195".into(), kpp: Some("773601001".into()) }
+        Self {
+            inn: "7707083893".into(),
+            ogrn: "1027700132195".into(),
+            kpp: Some("773601001".into()),
+        }
     }
 
     /// The SPEC's sample entrepreneur.
     pub fn entrepreneur() -> Self {
-        Self { inn: "500100732259".into(), ogrn: "304770000000031".into(), kpp: None }
+        Self {
+            inn: "500100732259".into(),
+            ogrn: "304770000000031".into(),
+            kpp: None,
+        }
     }
 
     /// A random legal entity (valid check digits).
@@ -360,10 +438,20 @@ impl Org {
         let w = [2, 4, 10, 3, 5, 9, 4, 6, 8];
         let check: u32 = inn.iter().zip(w).map(|(d, w)| d * w).sum::<u32>() % 11 % 10;
         inn.push(check);
-        let mut ogrn = digits(((seed >> 40) % 900_000_000_000) as u64 + 100_000_000_000, 12);
-        let rem = ogrn.iter().fold(0u64, |acc, d| (acc * 10 + u64::from(*d)) % 11) % 10;
+        let mut ogrn = digits(
+            ((seed >> 40) % 900_000_000_000) as u64 + 100_000_000_000,
+            12,
+        );
+        let rem = ogrn
+            .iter()
+            .fold(0u64, |acc, d| (acc * 10 + u64::from(*d)) % 11)
+            % 10;
         ogrn.push(rem as u32);
-        Self { inn: render(&inn), ogrn: render(&ogrn), kpp: Some("773601001".into()) }
+        Self {
+            inn: render(&inn),
+            ogrn: render(&ogrn),
+            kpp: Some("773601001".into()),
+        }
     }
 }
 
@@ -381,7 +469,11 @@ pub fn document(doc_type: &str) -> Value {
 /// A complete, valid submission for `org` and `phone`.
 pub fn application_body(org: &Org, phone: &str) -> Value {
     let documents = if org.kpp.is_some() {
-        vec![document("registration_certificate"), document("charter"), document("power_of_attorney")]
+        vec![
+            document("registration_certificate"),
+            document("charter"),
+            document("power_of_attorney"),
+        ]
     } else {
         vec![document("registration_certificate")]
     };

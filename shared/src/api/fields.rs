@@ -26,16 +26,29 @@ pub struct Obj<'a> {
 }
 
 pub fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
 impl<'a> Obj<'a> {
     /// The object at `path`; anything else is reported with `code`.
     pub fn new(value: &'a Value, path: &str, code: FieldCode, errors: &mut Errors) -> Option<Self> {
         match value {
-            Value::Object(map) => Some(Self { map, path: path.to_owned(), known: Vec::new() }),
+            Value::Object(map) => Some(Self {
+                map,
+                path: path.to_owned(),
+                known: Vec::new(),
+            }),
             _ => {
-                errors.push(FieldError::new(path, code, "Ожидается объект", "Must be an object"));
+                errors.push(FieldError::new(
+                    path,
+                    code,
+                    "Ожидается объект",
+                    "Must be an object",
+                ));
                 None
             }
         }
@@ -52,7 +65,12 @@ impl<'a> Obj<'a> {
     }
 
     /// A required string; absence is `missing_field`, another type is `code`.
-    pub fn string(&mut self, key: &'static str, code: FieldCode, errors: &mut Errors) -> Option<&'a str> {
+    pub fn string(
+        &mut self,
+        key: &'static str,
+        code: FieldCode,
+        errors: &mut Errors,
+    ) -> Option<&'a str> {
         match self.value(key) {
             None => {
                 errors.push(FieldError::missing(self.path(key)));
@@ -63,18 +81,34 @@ impl<'a> Obj<'a> {
     }
 
     /// An optional string; null and absence are both `None`.
-    pub fn optional_string(&mut self, key: &'static str, code: FieldCode, errors: &mut Errors) -> Result<Option<&'a str>, ()> {
+    pub fn optional_string(
+        &mut self,
+        key: &'static str,
+        code: FieldCode,
+        errors: &mut Errors,
+    ) -> Result<Option<&'a str>, ()> {
         match self.value(key) {
             None => Ok(None),
             Some(v) => self.as_str(key, v, code, errors).map(Some).ok_or(()),
         }
     }
 
-    fn as_str(&self, key: &str, v: &'a Value, code: FieldCode, errors: &mut Errors) -> Option<&'a str> {
+    fn as_str(
+        &self,
+        key: &str,
+        v: &'a Value,
+        code: FieldCode,
+        errors: &mut Errors,
+    ) -> Option<&'a str> {
         match v.as_str() {
             Some(s) => Some(s),
             None => {
-                errors.push(FieldError::new(self.path(key), code, "Ожидается строка", "Must be a string"));
+                errors.push(FieldError::new(
+                    self.path(key),
+                    code,
+                    "Ожидается строка",
+                    "Must be a string",
+                ));
                 None
             }
         }
@@ -82,7 +116,11 @@ impl<'a> Obj<'a> {
 
     /// Refuses keys that were never asked for.
     pub fn finish(self, errors: &mut Errors) {
-        let mut unknown: Vec<&String> = self.map.keys().filter(|k| !self.known.contains(&k.as_str())).collect();
+        let mut unknown: Vec<&String> = self
+            .map
+            .keys()
+            .filter(|k| !self.known.contains(&k.as_str()))
+            .collect();
         unknown.sort();
         for key in unknown {
             errors.push(FieldError::new(

@@ -14,9 +14,7 @@ use super::{
     Access, ApiError, ApiRequest, ApiResponse, Ctx, Route, authorize, header, json_body,
     json_response, optional_json_body, views,
 };
-use crate::app::{
-    self, IdempotencyConflict, OtpError, ResendError, Services, SubmitError,
-};
+use crate::app::{self, IdempotencyConflict, OtpError, ResendError, Services, SubmitError};
 use crate::domain::{NumberUnavailable, OtpCode, PhoneNumber};
 use crate::ports::{DependencyError, IdempotencyClaim, StoredResponse};
 
@@ -44,7 +42,10 @@ pub(crate) async fn dispatch(
 
 /// An id that is not a UUID names nothing: 404, like any unknown id.
 fn application_id(params: &HashMap<String, String>) -> Result<Uuid, ApiError> {
-    let id = params.get("id").and_then(|s| Uuid::parse_str(s).ok()).ok_or(ApiError::NotFound)?;
+    let id = params
+        .get("id")
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .ok_or(ApiError::NotFound)?;
     tracing::Span::current().record("application_id", tracing::field::display(id));
     Ok(id)
 }
@@ -55,7 +56,9 @@ pub(crate) fn unavailable(e: DependencyError) -> ApiError {
 
 async fn submit(services: &Services, ctx: &Ctx, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = authorize(req, Access::Organization)?;
-    let app::Caller::Organization { sub, inn } = &caller else { return Err(ApiError::Forbidden) };
+    let app::Caller::Organization { sub, inn } = &caller else {
+        return Err(ApiError::Forbidden);
+    };
     let key = idempotency_key(req)?;
     let body = json_body(req)?;
     let command = parse_submission(&body).map_err(ApiError::Validation)?;
@@ -68,7 +71,9 @@ async fn submit(services: &Services, ctx: &Ctx, req: &ApiRequest) -> Result<ApiR
     });
     let application = match app::submit(services, command, sub, inn, claim.as_ref()).await {
         Ok(application) => application,
-        Err(SubmitError::Idempotency(IdempotencyConflict::Replay(stored))) => return Ok(replay(stored)),
+        Err(SubmitError::Idempotency(IdempotencyConflict::Replay(stored))) => {
+            return Ok(replay(stored));
+        }
         Err(e) => return Err(submit_error(e)),
     };
     tracing::Span::current().record("application_id", tracing::field::display(application.id));
@@ -80,7 +85,11 @@ async fn submit(services: &Services, ctx: &Ctx, req: &ApiRequest) -> Result<ApiR
             headers: vec![("Location".into(), location.clone())],
             body: body.clone(),
         };
-        if let Err(error) = services.store.complete(&claim.key, &stored, claim.expires_at).await {
+        if let Err(error) = services
+            .store
+            .complete(&claim.key, &stored, claim.expires_at)
+            .await
+        {
             tracing::error!(error = %error, "idempotency record not completed; a retry will see request_in_progress until it lapses");
         }
     }
@@ -102,7 +111,9 @@ fn submit_error(e: SubmitError) -> ApiError {
         SubmitError::NumberUnavailable(NumberUnavailable::ApplicationInProgress(id)) => {
             ApiError::ApplicationInProgress(id)
         }
-        SubmitError::NumberUnavailable(NumberUnavailable::AlreadyActive) => ApiError::NumberAlreadyActive,
+        SubmitError::NumberUnavailable(NumberUnavailable::AlreadyActive) => {
+            ApiError::NumberAlreadyActive
+        }
         SubmitError::RateLimited { retry_after } => ApiError::RateLimited { retry_after },
         SubmitError::Idempotency(IdempotencyConflict::InProgress) => ApiError::RequestInProgress,
         SubmitError::Idempotency(IdempotencyConflict::KeyReused) => ApiError::IdempotencyKeyReused,
@@ -113,9 +124,16 @@ fn submit_error(e: SubmitError) -> ApiError {
 
 /// `Idempotency-Key`: 1..255 visible ASCII characters.
 fn idempotency_key(req: &ApiRequest) -> Result<Option<&str>, ApiError> {
-    let Some(raw) = req.headers.get("idempotency-key") else { return Ok(None) };
+    let Some(raw) = req.headers.get("idempotency-key") else {
+        return Ok(None);
+    };
     match raw.to_str() {
-        Ok(key) if (1..=255).contains(&key.len()) && key.bytes().all(|b| (0x21..=0x7e).contains(&b)) => Ok(Some(key)),
+        Ok(key)
+            if (1..=255).contains(&key.len())
+                && key.bytes().all(|b| (0x21..=0x7e).contains(&b)) =>
+        {
+            Ok(Some(key))
+        }
         _ => Err(ApiError::Validation(vec![FieldError::new(
             "Idempotency-Key",
             FieldCode::InvalidIdempotencyKey,
@@ -133,7 +151,9 @@ fn replay(stored: StoredResponse) -> ApiResponse {
     for (name, value) in &stored.headers {
         builder = builder.header(name.as_str(), value.as_str());
     }
-    builder.body(stored.body).unwrap_or_else(|_| json_response(500, &Value::Null))
+    builder
+        .body(stored.body)
+        .unwrap_or_else(|_| json_response(500, &Value::Null))
 }
 
 /// Hex SHA-256 over parts separated by a NUL byte.
@@ -161,7 +181,14 @@ fn canonical_json(v: &Value) -> String {
                 .collect();
             format!("{{{}}}", inner.join(","))
         }
-        Value::Array(items) => format!("[{}]", items.iter().map(canonical_json).collect::<Vec<_>>().join(",")),
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(canonical_json)
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
         other => other.to_string(),
     }
 }
@@ -171,13 +198,20 @@ async fn verify(services: &Services, req: &ApiRequest, id: Uuid) -> Result<ApiRe
     let body = json_body(req)?;
     let mut errors = Errors::default();
     let code = Obj::new(&body, "", FieldCode::MissingField, &mut errors).and_then(|mut obj| {
-        let code = obj.string("code", FieldCode::InvalidCode, &mut errors).and_then(|s| {
-            OtpCode::parse(s)
-                .map_err(|_| {
-                    errors.push(FieldError::new("code", FieldCode::InvalidCode, "Код: ровно 6 цифр", "Code: exactly 6 digits"))
-                })
-                .ok()
-        });
+        let code = obj
+            .string("code", FieldCode::InvalidCode, &mut errors)
+            .and_then(|s| {
+                OtpCode::parse(s)
+                    .map_err(|_| {
+                        errors.push(FieldError::new(
+                            "code",
+                            FieldCode::InvalidCode,
+                            "Код: ровно 6 цифр",
+                            "Code: exactly 6 digits",
+                        ))
+                    })
+                    .ok()
+            });
         obj.finish(&mut errors);
         code
     });
@@ -210,7 +244,10 @@ async fn resend(services: &Services, req: &ApiRequest, id: Uuid) -> Result<ApiRe
         return Err(ApiError::Validation(errors.0));
     }
     match app::resend_code(services, id, &caller).await {
-        Ok(app) => Ok(json_response(202, &views::resent(&app, &services.policy, services.clock.now()))),
+        Ok(app) => Ok(json_response(
+            202,
+            &views::resent(&app, &services.policy, services.clock.now()),
+        )),
         Err(e) => Err(match e {
             ResendError::NotFound => ApiError::NotFound,
             ResendError::InvalidState(s) => ApiError::InvalidState(s.as_str()),
@@ -223,11 +260,24 @@ async fn resend(services: &Services, req: &ApiRequest, id: Uuid) -> Result<ApiRe
     }
 }
 
-async fn get_application(services: &Services, ctx: &Ctx, req: &ApiRequest, id: Uuid) -> Result<ApiResponse, ApiError> {
+async fn get_application(
+    services: &Services,
+    ctx: &Ctx,
+    req: &ApiRequest,
+    id: Uuid,
+) -> Result<ApiResponse, ApiError> {
     let caller = authorize(req, Access::Read)?;
-    let stored = app::application_status(services, id, &caller).await.map_err(unavailable)?;
+    let stored = app::application_status(services, id, &caller)
+        .await
+        .map_err(unavailable)?;
     let stored = stored.ok_or(ApiError::NotFound)?;
-    let body = views::application(&stored, services.clock.now(), ctx.lang, &services.support, &services.policy);
+    let body = views::application(
+        &stored,
+        services.clock.now(),
+        ctx.lang,
+        &services.support,
+        &services.policy,
+    );
     Ok(json_response(200, &body))
 }
 
@@ -239,8 +289,11 @@ async fn get_number(
 ) -> Result<ApiResponse, ApiError> {
     let caller = authorize(req, Access::Read)?;
     let raw = params.get("phone").map(String::as_str).unwrap_or("");
-    let phone = PhoneNumber::parse_path(raw).map_err(|_| ApiError::Validation(vec![phone_error("phone")]))?;
-    let stored = app::number_status(services, &phone, &caller).await.map_err(unavailable)?;
+    let phone = PhoneNumber::parse_path(raw)
+        .map_err(|_| ApiError::Validation(vec![phone_error("phone")]))?;
+    let stored = app::number_status(services, &phone, &caller)
+        .await
+        .map_err(unavailable)?;
     let stored = stored.ok_or(ApiError::NotFound)?;
     let mut response = json_response(200, &views::number(&stored, ctx.lang));
     if let Ok(etag) = http::HeaderValue::from_str(&format!("\"{}\"", stored.lock.version)) {
@@ -256,10 +309,14 @@ mod tests {
 
     #[test]
     fn canonical_json_ignores_key_order_and_spacing() {
-        let a: Value = serde_json::from_str(r#"{"b": 1, "a": {"y": [1, {"q": 2, "p": 1}], "x": null}}"#).unwrap();
-        let b: Value = serde_json::from_str(r#"{"a":{"x":null,"y":[1,{"p":1,"q":2}]},"b":1}"#).unwrap();
+        let a: Value =
+            serde_json::from_str(r#"{"b": 1, "a": {"y": [1, {"q": 2, "p": 1}], "x": null}}"#)
+                .unwrap();
+        let b: Value =
+            serde_json::from_str(r#"{"a":{"x":null,"y":[1,{"p":1,"q":2}]},"b":1}"#).unwrap();
         assert_eq!(canonical_json(&a), canonical_json(&b));
-        let c: Value = serde_json::from_str(r#"{"a":{"x":null,"y":[{"p":1,"q":2},1]},"b":1}"#).unwrap();
+        let c: Value =
+            serde_json::from_str(r#"{"a":{"x":null,"y":[{"p":1,"q":2},1]},"b":1}"#).unwrap();
         assert_ne!(canonical_json(&a), canonical_json(&c));
     }
 }

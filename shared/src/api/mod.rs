@@ -66,13 +66,19 @@ impl Lang {
 
     /// Picks from `Accept-Language` by q-value among the two languages served.
     pub fn from_accept_language(header: Option<&str>) -> Self {
-        let Some(header) = header else { return Self::Ru };
+        let Some(header) = header else {
+            return Self::Ru;
+        };
         let mut best: Option<(f32, Self)> = None;
         for part in header.split(',') {
             let mut pieces = part.trim().split(';');
             let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
             let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             let lang = match tag.split('-').next() {
                 Some("en") => Self::En,
@@ -106,7 +112,10 @@ impl Ctx {
 
 /// 1..128 characters of letters, digits and `-_.:`.
 fn is_well_formed_request_id(id: &str) -> bool {
-    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
 }
 
 pub(crate) fn header<'a>(req: &'a ApiRequest, name: &str) -> Option<&'a str> {
@@ -166,7 +175,10 @@ fn finish(mut response: ApiResponse, ctx: &Ctx) -> ApiResponse {
         http::header::CONTENT_LANGUAGE,
         http::HeaderValue::from_static(if ctx.lang.is_english() { "en" } else { "ru" }),
     );
-    headers.insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
+    headers.insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
     response
 }
 
@@ -184,7 +196,9 @@ pub(crate) fn problem_response(error: &ApiError, ctx: &Ctx) -> ApiResponse {
     for (name, value) in headers {
         builder = builder.header(name, value);
     }
-    builder.body(body.to_string()).unwrap_or_else(|_| fallback_500())
+    builder
+        .body(body.to_string())
+        .unwrap_or_else(|_| fallback_500())
 }
 
 pub(crate) fn json_response(status: u16, body: &Value) -> ApiResponse {
@@ -213,14 +227,32 @@ pub(crate) enum Access {
 /// The caller, from verified claims: 401 without a token, 403 without the scope.
 pub(crate) fn authorize(req: &ApiRequest, access: Access) -> Result<Caller, ApiError> {
     let claims = req.claims.as_ref().ok_or(ApiError::Unauthorized)?;
-    let sub = claims.sub.as_deref().filter(|s| !s.is_empty()).ok_or(ApiError::Unauthorized)?;
-    let scopes: Vec<&str> = claims.scope.as_deref().unwrap_or("").split_whitespace().collect();
+    let sub = claims
+        .sub
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or(ApiError::Unauthorized)?;
+    let scopes: Vec<&str> = claims
+        .scope
+        .as_deref()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
     if access == Access::Read && scopes.contains(&SCOPE_OPERATOR) {
-        return Ok(Caller::Operator { sub: sub.to_owned() });
+        return Ok(Caller::Operator {
+            sub: sub.to_owned(),
+        });
     }
     if scopes.contains(&SCOPE_ORG) {
-        let inn = claims.org_inn.as_deref().and_then(|s| Inn::parse(s).ok()).ok_or(ApiError::Forbidden)?;
-        return Ok(Caller::Organization { sub: sub.to_owned(), inn });
+        let inn = claims
+            .org_inn
+            .as_deref()
+            .and_then(|s| Inn::parse(s).ok())
+            .ok_or(ApiError::Forbidden)?;
+        return Ok(Caller::Organization {
+            sub: sub.to_owned(),
+            inn,
+        });
     }
     Err(ApiError::Forbidden)
 }
@@ -231,8 +263,14 @@ pub(crate) fn json_body(req: &ApiRequest) -> Result<Value, ApiError> {
         return Err(ApiError::PayloadTooLarge);
     }
     let declared_json = header(req, "content-type").is_some_and(|ct| {
-        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        essence == "application/json"
+            || (essence.starts_with("application/") && essence.ends_with("+json"))
     });
     if !declared_json {
         return Err(ApiError::UnsupportedMediaType);
@@ -262,7 +300,10 @@ mod tests {
         assert_eq!(Lang::from_accept_language(None), Lang::Ru);
         assert_eq!(Lang::from_accept_language(Some("en")), Lang::En);
         assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
-        assert_eq!(Lang::from_accept_language(Some("ru-RU,ru;q=0.9,en;q=0.8")), Lang::Ru);
+        assert_eq!(
+            Lang::from_accept_language(Some("ru-RU,ru;q=0.9,en;q=0.8")),
+            Lang::Ru
+        );
         assert_eq!(Lang::from_accept_language(Some("de, en;q=0.5")), Lang::En);
         assert_eq!(Lang::from_accept_language(Some("fr")), Lang::Ru);
         assert_eq!(Lang::from_accept_language(Some("en;q=0")), Lang::Ru);

@@ -65,12 +65,28 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: FieldCode, ru: impl Into<String>, en: impl Into<String>) -> Self {
-        Self { field: field.into(), code, ru: ru.into(), en: en.into(), missing: Vec::new() }
+    pub fn new(
+        field: impl Into<String>,
+        code: FieldCode,
+        ru: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            code,
+            ru: ru.into(),
+            en: en.into(),
+            missing: Vec::new(),
+        }
     }
 
     pub fn missing(field: impl Into<String>) -> Self {
-        Self::new(field, FieldCode::MissingField, "Обязательное поле не заполнено", "This field is required")
+        Self::new(
+            field,
+            FieldCode::MissingField,
+            "Обязательное поле не заполнено",
+            "This field is required",
+        )
     }
 
     fn to_json(&self, lang: Lang) -> Value {
@@ -103,10 +119,16 @@ pub enum ApiError {
     InvalidState(&'static str),
     RequestInProgress,
     OtpExpired,
-    OtpInvalid { attempts_left: u32 },
+    OtpInvalid {
+        attempts_left: u32,
+    },
     OtpAttemptsExceeded,
-    ResendTooEarly { retry_after: Duration },
-    RateLimited { retry_after: Duration },
+    ResendTooEarly {
+        retry_after: Duration,
+    },
+    RateLimited {
+        retry_after: Duration,
+    },
     IdempotencyKeyReused,
     /// A dependency failed; the cause is logged, never shown.
     ServiceUnavailable(String),
@@ -257,7 +279,11 @@ impl ApiError {
     }
 
     /// The problem body plus the headers it needs, for this request.
-    pub fn render(&self, lang: Lang, request_id: &str) -> (u16, Vec<(&'static str, String)>, Value) {
+    pub fn render(
+        &self,
+        lang: Lang,
+        request_id: &str,
+    ) -> (u16, Vec<(&'static str, String)>, Value) {
         let (title, detail) = self.text(lang);
         let status = self.status();
         let mut body = json!({
@@ -308,8 +334,9 @@ mod tests {
 
     #[test]
     fn service_unavailable_never_shows_its_cause() {
-        let (status, _, body) = ApiError::ServiceUnavailable("dynamodb: connection refused at 10.0.0.1".into())
-            .render(Lang::Ru, "req-1");
+        let (status, _, body) =
+            ApiError::ServiceUnavailable("dynamodb: connection refused at 10.0.0.1".into())
+                .render(Lang::Ru, "req-1");
         assert_eq!(status, 503);
         assert!(!body.to_string().contains("dynamodb"));
         assert_eq!(body["request_id"], "req-1");

@@ -48,16 +48,44 @@ impl RouteSpec {
 }
 
 pub const ROUTES: &[RouteSpec] = &[
-    RouteSpec { route: Route::SubmitApplication, method: "POST", path: "/v1/applications", function: Function::SubmitApplication },
-    RouteSpec { route: Route::VerifyOtp, method: "POST", path: "/v1/applications/{id}/otp", function: Function::VerifyOtp },
-    RouteSpec { route: Route::ResendOtp, method: "POST", path: "/v1/applications/{id}/otp/resend", function: Function::VerifyOtp },
-    RouteSpec { route: Route::GetApplication, method: "GET", path: "/v1/applications/{id}", function: Function::CheckStatus },
-    RouteSpec { route: Route::GetNumber, method: "GET", path: "/v1/numbers/{phone}", function: Function::CheckStatus },
+    RouteSpec {
+        route: Route::SubmitApplication,
+        method: "POST",
+        path: "/v1/applications",
+        function: Function::SubmitApplication,
+    },
+    RouteSpec {
+        route: Route::VerifyOtp,
+        method: "POST",
+        path: "/v1/applications/{id}/otp",
+        function: Function::VerifyOtp,
+    },
+    RouteSpec {
+        route: Route::ResendOtp,
+        method: "POST",
+        path: "/v1/applications/{id}/otp/resend",
+        function: Function::VerifyOtp,
+    },
+    RouteSpec {
+        route: Route::GetApplication,
+        method: "GET",
+        path: "/v1/applications/{id}",
+        function: Function::CheckStatus,
+    },
+    RouteSpec {
+        route: Route::GetNumber,
+        method: "GET",
+        path: "/v1/numbers/{phone}",
+        function: Function::CheckStatus,
+    },
 ];
 
 /// Matches a request path against one pattern, returning the captured parameters.
 fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> {
-    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    let path = path
+        .strip_suffix('/')
+        .filter(|p| !p.is_empty())
+        .unwrap_or(path);
     let mut params = HashMap::new();
     let mut pattern_parts = pattern.split('/');
     let mut path_parts = path.split('/');
@@ -105,7 +133,11 @@ pub fn resolve(method: &str, path: &str) -> Resolution {
             allowed.push(spec.method);
         }
     }
-    if allowed.is_empty() { Resolution::NotFound } else { Resolution::MethodNotAllowed(allowed) }
+    if allowed.is_empty() {
+        Resolution::NotFound
+    } else {
+        Resolution::MethodNotAllowed(allowed)
+    }
 }
 
 /// The route for an API Gateway route key such as `GET /v1/applications/{id}`.
@@ -119,14 +151,23 @@ mod tests {
 
     #[test]
     fn resolves_paths_and_parameters() {
-        let Resolution::Found(spec, params) = resolve("POST", "/v1/applications/abc/otp/resend") else {
+        let Resolution::Found(spec, params) = resolve("POST", "/v1/applications/abc/otp/resend")
+        else {
             panic!("no match")
         };
         assert_eq!(spec.route, Route::ResendOtp);
         assert_eq!(params["id"], "abc");
-        let Resolution::Found(spec, params) = resolve("GET", "/v1/numbers/%2B79161234567") else { panic!() };
-        assert_eq!((spec.route, params["phone"].as_str()), (Route::GetNumber, "%2B79161234567"));
-        assert_eq!(resolve("DELETE", "/v1/applications"), Resolution::MethodNotAllowed(vec!["POST"]));
+        let Resolution::Found(spec, params) = resolve("GET", "/v1/numbers/%2B79161234567") else {
+            panic!()
+        };
+        assert_eq!(
+            (spec.route, params["phone"].as_str()),
+            (Route::GetNumber, "%2B79161234567")
+        );
+        assert_eq!(
+            resolve("DELETE", "/v1/applications"),
+            Resolution::MethodNotAllowed(vec!["POST"])
+        );
         assert_eq!(resolve("GET", "/v1/nothing"), Resolution::NotFound);
         assert_eq!(resolve("GET", "/v1/applications//"), Resolution::NotFound);
     }

@@ -20,11 +20,13 @@ pub fn parse_submission(body: &Value) -> Result<SubmitApplication, Vec<FieldErro
     };
 
     let organization = root.value("organization");
-    let phone = root.string("phone", FieldCode::InvalidPhone, &mut errors).and_then(|s| {
-        PhoneNumber::parse(s)
-            .map_err(|_| errors.push(phone_error("phone")))
-            .ok()
-    });
+    let phone = root
+        .string("phone", FieldCode::InvalidPhone, &mut errors)
+        .and_then(|s| {
+            PhoneNumber::parse(s)
+                .map_err(|_| errors.push(phone_error("phone")))
+                .ok()
+        });
     let organization = match organization {
         None => {
             errors.push(FieldError::missing("organization"));
@@ -71,8 +73,12 @@ pub fn parse_submission(body: &Value) -> Result<SubmitApplication, Vec<FieldErro
                 format!("Missing documents: {}", names.join(", ")),
             );
             if org.kind() == OrganizationKind::LegalEntity && names.contains(&"power_of_attorney") {
-                e.ru.push_str(" (power_of_attorney и appointment_order взаимозаменяемы: нужен один из них)");
-                e.en.push_str(" (power_of_attorney and appointment_order are alternatives: one is needed)");
+                e.ru.push_str(
+                    " (power_of_attorney и appointment_order взаимозаменяемы: нужен один из них)",
+                );
+                e.en.push_str(
+                    " (power_of_attorney and appointment_order are alternatives: one is needed)",
+                );
             }
             e.missing = names;
             errors.push(e);
@@ -80,8 +86,16 @@ pub fn parse_submission(body: &Value) -> Result<SubmitApplication, Vec<FieldErro
     }
 
     match (organization, phone, employee, documents, signature) {
-        (Some(organization), Some(phone), Some(employee), Some(documents), Some(signature)) if errors.is_empty() => {
-            Ok(SubmitApplication { organization, phone, employee, documents, signature })
+        (Some(organization), Some(phone), Some(employee), Some(documents), Some(signature))
+            if errors.is_empty() =>
+        {
+            Ok(SubmitApplication {
+                organization,
+                phone,
+                employee,
+                documents,
+                signature,
+            })
         }
         _ => Err(errors.0),
     }
@@ -98,9 +112,9 @@ pub fn phone_error(field: &str) -> FieldError {
 
 fn parse_organization(value: &Value, errors: &mut Errors) -> Option<Organization> {
     let mut obj = Obj::new(value, "organization", FieldCode::MissingField, errors)?;
-    let inn = obj.string("inn", FieldCode::InvalidInn, errors).and_then(|s| {
-        Inn::parse(s).map_err(|e| errors.push(inn_error(e))).ok()
-    });
+    let inn = obj
+        .string("inn", FieldCode::InvalidInn, errors)
+        .and_then(|s| Inn::parse(s).map_err(|e| errors.push(inn_error(e))).ok());
     // An entrepreneur's OGRNIP may also be sent under its own name.
     let (ogrn_key, ogrn_raw) = match (obj.value("ogrn"), obj.value("ogrnip")) {
         (Some(_), Some(_)) => {
@@ -122,15 +136,26 @@ fn parse_organization(value: &Value, errors: &mut Errors) -> Option<Organization
     let ogrn_path = obj.path(ogrn_key);
     let ogrn = ogrn_raw.and_then(|v| match v.as_str() {
         None => {
-            errors.push(FieldError::new(&ogrn_path, FieldCode::InvalidOgrn, "Ожидается строка", "Must be a string"));
+            errors.push(FieldError::new(
+                &ogrn_path,
+                FieldCode::InvalidOgrn,
+                "Ожидается строка",
+                "Must be a string",
+            ));
             None
         }
-        Some(s) => Ogrn::parse(s).map_err(|e| errors.push(ogrn_error(&ogrn_path, e))).ok(),
+        Some(s) => Ogrn::parse(s)
+            .map_err(|e| errors.push(ogrn_error(&ogrn_path, e)))
+            .ok(),
     });
     let kpp_raw = obj.optional_string("kpp", FieldCode::InvalidKpp, errors);
-    let name = obj.string("name", FieldCode::InvalidOrganizationName, errors).and_then(|s| {
-        OrganizationName::parse(s).map_err(|e| errors.push(org_name_error(e))).ok()
-    });
+    let name = obj
+        .string("name", FieldCode::InvalidOrganizationName, errors)
+        .and_then(|s| {
+            OrganizationName::parse(s)
+                .map_err(|e| errors.push(org_name_error(e)))
+                .ok()
+        });
     obj.finish(errors);
 
     let kind = inn.as_ref().map(Inn::kind);
@@ -192,19 +217,35 @@ pub fn parse_employee(value: &Value, path: &str, errors: &mut Errors) -> Option<
     let mut obj = Obj::new(value, path, FieldCode::MissingField, errors)?;
     let snils_path = obj.path("snils");
     let name_path = obj.path("full_name");
-    let snils = obj.string("snils", FieldCode::InvalidSnils, errors).and_then(|s| {
-        Snils::parse(s).map_err(|e| errors.push(snils_error(&snils_path, e))).ok()
-    });
-    let full_name = obj.string("full_name", FieldCode::InvalidFullName, errors).and_then(|s| {
-        FullName::parse(s).map_err(|e| errors.push(full_name_error(&name_path, e))).ok()
-    });
+    let snils = obj
+        .string("snils", FieldCode::InvalidSnils, errors)
+        .and_then(|s| {
+            Snils::parse(s)
+                .map_err(|e| errors.push(snils_error(&snils_path, e)))
+                .ok()
+        });
+    let full_name = obj
+        .string("full_name", FieldCode::InvalidFullName, errors)
+        .and_then(|s| {
+            FullName::parse(s)
+                .map_err(|e| errors.push(full_name_error(&name_path, e)))
+                .ok()
+        });
     obj.finish(errors);
-    Some(Employee { snils: snils?, full_name: full_name? })
+    Some(Employee {
+        snils: snils?,
+        full_name: full_name?,
+    })
 }
 
 pub fn parse_documents(value: &Value, errors: &mut Errors) -> Option<Vec<Document>> {
     let Some(items) = value.as_array() else {
-        errors.push(FieldError::new("documents", FieldCode::InvalidDocument, "Ожидается массив", "Must be an array"));
+        errors.push(FieldError::new(
+            "documents",
+            FieldCode::InvalidDocument,
+            "Ожидается массив",
+            "Must be an array",
+        ));
         return None;
     };
     if items.len() > MAX_DOCUMENTS {
@@ -220,7 +261,9 @@ pub fn parse_documents(value: &Value, errors: &mut Errors) -> Option<Vec<Documen
     let mut documents = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let path = format!("documents[{i}]");
-        let Some(mut obj) = Obj::new(item, &path, FieldCode::InvalidDocument, errors) else { continue };
+        let Some(mut obj) = Obj::new(item, &path, FieldCode::InvalidDocument, errors) else {
+            continue;
+        };
         let code = FieldCode::InvalidDocument;
         let doc_type = obj.string("type", code, errors);
         let file_name = obj.string("file_name", code, errors);
@@ -235,7 +278,9 @@ pub fn parse_documents(value: &Value, errors: &mut Errors) -> Option<Vec<Documen
         };
         let sha256 = obj.string("sha256", code, errors);
         obj.finish(errors);
-        if let (Some(t), Some(f), Some(m), Some(s), Some(h)) = (doc_type, file_name, media_type, size, sha256) {
+        if let (Some(t), Some(f), Some(m), Some(s), Some(h)) =
+            (doc_type, file_name, media_type, size, sha256)
+        {
             match Document::parse(t, f, m, s, h) {
                 Ok(d) => documents.push(d),
                 Err(problems) => {
@@ -270,17 +315,32 @@ fn parse_signature(value: &Value, errors: &mut Errors) -> Option<Option<Signatur
 
 fn inn_error(e: InnError) -> FieldError {
     let (ru, en) = match e {
-        InnError::Format => ("ИНН: 10 цифр для юрлица или 12 цифр для ИП", "INN: 10 digits for a legal entity or 12 for an entrepreneur"),
-        InnError::ZeroRegion => ("ИНН юрлица не может начинаться с 00", "A legal entity's INN cannot start with 00"),
-        InnError::Checksum => ("Неверная контрольная цифра ИНН", "INN check digit does not match"),
+        InnError::Format => (
+            "ИНН: 10 цифр для юрлица или 12 цифр для ИП",
+            "INN: 10 digits for a legal entity or 12 for an entrepreneur",
+        ),
+        InnError::ZeroRegion => (
+            "ИНН юрлица не может начинаться с 00",
+            "A legal entity's INN cannot start with 00",
+        ),
+        InnError::Checksum => (
+            "Неверная контрольная цифра ИНН",
+            "INN check digit does not match",
+        ),
     };
     FieldError::new("organization.inn", FieldCode::InvalidInn, ru, en)
 }
 
 fn ogrn_error(path: &str, e: OgrnError) -> FieldError {
     let (ru, en) = match e {
-        OgrnError::Format => ("ОГРН: 13 цифр, ОГРНИП: 15 цифр", "OGRN: 13 digits, OGRNIP: 15 digits"),
-        OgrnError::Checksum => ("Неверная контрольная цифра ОГРН", "OGRN check digit does not match"),
+        OgrnError::Format => (
+            "ОГРН: 13 цифр, ОГРНИП: 15 цифр",
+            "OGRN: 13 digits, OGRNIP: 15 digits",
+        ),
+        OgrnError::Checksum => (
+            "Неверная контрольная цифра ОГРН",
+            "OGRN check digit does not match",
+        ),
     };
     FieldError::new(path, FieldCode::InvalidOgrn, ru, en)
 }
@@ -299,15 +359,24 @@ fn org_name_error(e: OrganizationNameError) -> FieldError {
 
 pub fn snils_error(path: &str, e: SnilsError) -> FieldError {
     let (ru, en) = match e {
-        SnilsError::Format => ("СНИЛС: 11 цифр, например 112-233-445 95", "SNILS: 11 digits, e.g. 112-233-445 95"),
-        SnilsError::Checksum => ("Неверное контрольное число СНИЛС", "SNILS check number does not match"),
+        SnilsError::Format => (
+            "СНИЛС: 11 цифр, например 112-233-445 95",
+            "SNILS: 11 digits, e.g. 112-233-445 95",
+        ),
+        SnilsError::Checksum => (
+            "Неверное контрольное число СНИЛС",
+            "SNILS check number does not match",
+        ),
     };
     FieldError::new(path, FieldCode::InvalidSnils, ru, en)
 }
 
 pub fn full_name_error(path: &str, e: FullNameError) -> FieldError {
     let (ru, en) = match e {
-        FullNameError::Length => ("ФИО: от 2 до 150 символов", "Full name: 2 to 150 characters"),
+        FullNameError::Length => (
+            "ФИО: от 2 до 150 символов",
+            "Full name: 2 to 150 characters",
+        ),
         FullNameError::WordCount => ("ФИО: от 2 до 4 слов", "Full name: 2 to 4 words"),
         FullNameError::Characters => (
             "ФИО: только буквы кириллицы или латиницы, дефис или апостроф внутри слова",
@@ -323,18 +392,33 @@ fn document_error(path: &str, e: DocumentError) -> FieldError {
             "Тип: registration_certificate, charter, power_of_attorney, appointment_order или other",
             "Type: registration_certificate, charter, power_of_attorney, appointment_order or other",
         ),
-        DocumentError::FileName => ("Имя файла должно оканчиваться на .pdf", "The file name must end in .pdf"),
-        DocumentError::MediaType => ("Допускается только application/pdf", "Only application/pdf is accepted"),
+        DocumentError::FileName => (
+            "Имя файла должно оканчиваться на .pdf",
+            "The file name must end in .pdf",
+        ),
+        DocumentError::MediaType => (
+            "Допускается только application/pdf",
+            "Only application/pdf is accepted",
+        ),
         DocumentError::Size => ("Размер: от 1 байта до 10 МиБ", "Size: 1 byte to 10 MiB"),
-        DocumentError::Sha256 => ("sha256: 64 шестнадцатеричных символа в нижнем регистре", "sha256: 64 lowercase hex characters"),
+        DocumentError::Sha256 => (
+            "sha256: 64 шестнадцатеричных символа в нижнем регистре",
+            "sha256: 64 lowercase hex characters",
+        ),
     };
     FieldError::new(path, FieldCode::InvalidDocument, ru, en)
 }
 
 fn signature_error(path: &str, e: SignatureError) -> FieldError {
     let (ru, en) = match e {
-        SignatureError::Thumbprint => ("Отпечаток сертификата: 40 шестнадцатеричных символов", "Thumbprint: 40 hex characters"),
-        SignatureError::Issuer => ("Издатель: от 1 до 500 символов", "Issuer: 1 to 500 characters"),
+        SignatureError::Thumbprint => (
+            "Отпечаток сертификата: 40 шестнадцатеричных символов",
+            "Thumbprint: 40 hex characters",
+        ),
+        SignatureError::Issuer => (
+            "Издатель: от 1 до 500 символов",
+            "Issuer: 1 to 500 characters",
+        ),
         SignatureError::ValidUntil => ("Дата в формате RFC 3339", "An RFC 3339 date or date-time"),
     };
     FieldError::new(path, FieldCode::InvalidSignature, ru, en)

@@ -97,8 +97,12 @@ pub fn application(
     if status == ApplicationStatus::AwaitingOtp {
         v["otp"] = otp(app, policy, now);
     }
-    if matches!(status, ApplicationStatus::Rejected | ApplicationStatus::DocumentsRequired) {
-        v["support"] = json!({ "reference": app.id, "phone": support.phone, "email": support.email });
+    if matches!(
+        status,
+        ApplicationStatus::Rejected | ApplicationStatus::DocumentsRequired
+    ) {
+        v["support"] =
+            json!({ "reference": app.id, "phone": support.phone, "email": support.email });
     }
     v
 }

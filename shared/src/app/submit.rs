@@ -60,7 +60,9 @@ pub async fn submit(
     let now = services.clock.now();
     let id = services.random.uuid();
     let code = services.random.otp_code();
-    let digest = services.secret.digest(OtpPurpose::Activation, &id.to_string(), &code);
+    let digest = services
+        .secret
+        .digest(OtpPurpose::Activation, &id.to_string(), &code);
     let actor = Actor::Applicant(sub.to_owned());
     let mut application = Application {
         id,
@@ -135,7 +137,9 @@ pub async fn submit(
     match created {
         Ok(()) => {}
         Err(StoreError::Dependency(e)) => return Err(e.into()),
-        Err(StoreError::Refused(refusal)) => return Err(refused(refusal, &application, idempotency, now)),
+        Err(StoreError::Refused(refusal)) => {
+            return Err(refused(refusal, &application, idempotency, now));
+        }
     }
     tracing::info!(application_id = %id, phone = %application.phone.masked(), metric = "ApplicationsSubmitted", "application created");
 
@@ -145,7 +149,13 @@ pub async fn submit(
         application.revision += 1;
         let marked = services
             .store
-            .update(ApplicationUpdate { application: &application, history: &[], number: None, charges: &[], now })
+            .update(ApplicationUpdate {
+                application: &application,
+                history: &[],
+                number: None,
+                charges: &[],
+                now,
+            })
             .await;
         if let Err(error) = marked {
             // The application stands; only the immediate resend is lost (the usual
@@ -173,18 +183,29 @@ fn refused(
                 IdempotencyState::InProgress { .. } => IdempotencyConflict::InProgress,
             })
         }
-        CreateRefusal::NumberHeld(lock) => match lock.refusal_for(&application.organization.inn, now) {
-            Some(reason) => SubmitError::NumberUnavailable(reason),
-            // The lock lapsed between the refused write and now: report it as in progress
-            // elsewhere rather than guess; a retry will succeed.
-            None => SubmitError::NumberUnavailable(NumberUnavailable::ApplicationInProgress(lock.application_id)),
-        },
-        CreateRefusal::RateLimited { counter, retry_after } => {
+        CreateRefusal::NumberHeld(lock) => {
+            match lock.refusal_for(&application.organization.inn, now) {
+                Some(reason) => SubmitError::NumberUnavailable(reason),
+                // The lock lapsed between the refused write and now: report it as in progress
+                // elsewhere rather than guess; a retry will succeed.
+                None => SubmitError::NumberUnavailable(NumberUnavailable::ApplicationInProgress(
+                    lock.application_id,
+                )),
+            }
+        }
+        CreateRefusal::RateLimited {
+            counter,
+            retry_after,
+        } => {
             let metric = match counter {
                 RateCounter::ApplicationsPerOrganization(_) => "organization",
                 RateCounter::SmsPerPhone(_) => "phone",
             };
-            tracing::warn!(limit = metric, metric = "RateLimited", "submission rate limited");
+            tracing::warn!(
+                limit = metric,
+                metric = "RateLimited",
+                "submission rate limited"
+            );
             SubmitError::RateLimited { retry_after }
         }
     }

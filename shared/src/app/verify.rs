@@ -54,9 +54,14 @@ async fn owned(
     id: Uuid,
     caller: &Caller,
 ) -> Result<Option<(Application, String)>, DependencyError> {
-    let Some(stored) = services.store.get(id).await? else { return Ok(None) };
+    let Some(stored) = services.store.get(id).await? else {
+        return Ok(None);
+    };
     let app = stored.application;
-    Ok(caller.acting_for(&app.organization.inn).map(str::to_owned).map(|sub| (app, sub)))
+    Ok(caller
+        .acting_for(&app.organization.inn)
+        .map(str::to_owned)
+        .map(|sub| (app, sub)))
 }
 
 /// Checks a code. The right one moves the application to `under_review` and queues it.
@@ -78,12 +83,19 @@ pub async fn verify_code(
         }
         let before = app.otp.clone();
         let outcome = app.otp.verify(now, &services.policy, |digest| {
-            services.secret.matches(OtpPurpose::Activation, &subject, code, digest)
+            services
+                .secret
+                .matches(OtpPurpose::Activation, &subject, code, digest)
         });
         let history = match outcome {
             Verification::Correct => {
                 let entry = app
-                    .transition(ApplicationStatus::UnderReview, Actor::Applicant(sub), None, now)
+                    .transition(
+                        ApplicationStatus::UnderReview,
+                        Actor::Applicant(sub),
+                        None,
+                        now,
+                    )
                     .map_err(|e| OtpError::InvalidState(e.from))?;
                 vec![entry]
             }
@@ -93,11 +105,19 @@ pub async fn verify_code(
         app.revision += 1;
         app.updated_at = now;
         let number = (outcome == Verification::Correct).then_some(NumberChange::KeepHeld);
-        let update = ApplicationUpdate { application: &app, history: &history, number, charges: &[], now };
+        let update = ApplicationUpdate {
+            application: &app,
+            history: &history,
+            number,
+            charges: &[],
+            now,
+        };
         match services.store.update(update).await {
             Ok(()) => {}
             Err(StoreError::Refused(UpdateRefusal::Stale)) => continue,
-            Err(StoreError::Refused(UpdateRefusal::RateLimited { .. })) => return Err(OtpError::Contended),
+            Err(StoreError::Refused(UpdateRefusal::RateLimited { .. })) => {
+                return Err(OtpError::Contended);
+            }
             Err(StoreError::Dependency(e)) => return Err(e.into()),
         }
         if outcome != Verification::Correct {
@@ -115,21 +135,30 @@ fn rejection(outcome: Verification) -> OtpError {
     match outcome {
         Verification::Wrong { attempts_left } => OtpError::Invalid { attempts_left },
         Verification::Expired => OtpError::Expired,
-        Verification::AttemptsExceeded | Verification::Locked | Verification::Correct => OtpError::AttemptsExceeded,
+        Verification::AttemptsExceeded | Verification::Locked | Verification::Correct => {
+            OtpError::AttemptsExceeded
+        }
     }
 }
 
 /// Queues an application for review. A lost message is not fatal: the sweeper re-queues
 /// applications left in `under_review` (SPEC 5.4), so the confirmation still succeeds.
 pub(crate) async fn enqueue_review(services: &Services, id: Uuid) {
-    let ticket = ReviewTicket { application_id: id, attempt: 1 };
+    let ticket = ReviewTicket {
+        application_id: id,
+        attempt: 1,
+    };
     if let Err(error) = services.queue.enqueue(&ticket).await {
         tracing::error!(application_id = %id, error = %error, "review not queued; the sweeper will re-queue it");
     }
 }
 
 /// Sends a new code; the previous one stops working.
-pub async fn resend_code(services: &Services, id: Uuid, caller: &Caller) -> Result<Application, ResendError> {
+pub async fn resend_code(
+    services: &Services,
+    id: Uuid,
+    caller: &Caller,
+) -> Result<Application, ResendError> {
     for _ in 0..MAX_OPTIMISTIC_TRIES {
         let Some((mut app, _sub)) = owned(services, id, caller).await? else {
             return Err(ResendError::NotFound);
@@ -139,20 +168,32 @@ pub async fn resend_code(services: &Services, id: Uuid, caller: &Caller) -> Resu
         if status != ApplicationStatus::AwaitingOtp {
             return Err(ResendError::InvalidState(status));
         }
-        app.otp.check_resend(now, &services.policy).map_err(|refusal| match refusal {
-            ResendRefusal::Locked => ResendError::Locked,
-            ResendRefusal::TooEarly { retry_after } => ResendError::TooEarly { retry_after },
-            // The application's own send budget is spent; it cannot be renewed before the
-            // application expires, after which a new one can be filed.
-            ResendRefusal::SendLimit => ResendError::RateLimited { retry_after: app.otp_deadline() - now },
-        })?;
+        app.otp
+            .check_resend(now, &services.policy)
+            .map_err(|refusal| match refusal {
+                ResendRefusal::Locked => ResendError::Locked,
+                ResendRefusal::TooEarly { retry_after } => ResendError::TooEarly { retry_after },
+                // The application's own send budget is spent; it cannot be renewed before the
+                // application expires, after which a new one can be filed.
+                ResendRefusal::SendLimit => ResendError::RateLimited {
+                    retry_after: app.otp_deadline() - now,
+                },
+            })?;
         let code = services.random.otp_code();
-        let digest = services.secret.digest(OtpPurpose::Activation, &id.to_string(), &code);
+        let digest = services
+            .secret
+            .digest(OtpPurpose::Activation, &id.to_string(), &code);
         app.otp.replace(digest, now, &services.policy);
         app.revision += 1;
         app.updated_at = now;
         let charge = [phone_charge(services, &app, now)];
-        let update = ApplicationUpdate { application: &app, history: &[], number: None, charges: &charge, now };
+        let update = ApplicationUpdate {
+            application: &app,
+            history: &[],
+            number: None,
+            charges: &charge,
+            now,
+        };
         match services.store.update(update).await {
             Ok(()) => {}
             Err(StoreError::Refused(UpdateRefusal::Stale)) => continue,
@@ -166,7 +207,13 @@ pub async fn resend_code(services: &Services, id: Uuid, caller: &Caller) -> Resu
         if !send_code(services, &app.phone, OtpPurpose::Activation, &code).await {
             app.otp.mark_delivery_failed();
             app.revision += 1;
-            let update = ApplicationUpdate { application: &app, history: &[], number: None, charges: &[], now };
+            let update = ApplicationUpdate {
+                application: &app,
+                history: &[],
+                number: None,
+                charges: &[],
+                now,
+            };
             if let Err(error) = services.store.update(update).await {
                 tracing::error!(application_id = %id, error = ?error, "could not record the failed SMS");
                 app.revision -= 1;

@@ -47,7 +47,9 @@ fn required(name: &'static str) -> Result<String, ConfigError> {
 fn number(name: &'static str, default: u32) -> Result<u32, ConfigError> {
     match var(name) {
         None => Ok(default),
-        Some(v) => v.parse().map_err(|_| ConfigError::Invalid(name, "not a whole number".into())),
+        Some(v) => v
+            .parse()
+            .map_err(|_| ConfigError::Invalid(name, "not a whole number".into())),
     }
 }
 
@@ -59,8 +61,9 @@ impl Settings {
             (None, true) => LOCAL_OTP_SECRET.to_owned(),
             (None, false) => return Err(ConfigError::Missing("CORPNUM_OTP_SECRET")),
         };
-        let otp_secret = OtpSecret::new(secret.into_bytes())
-            .ok_or_else(|| ConfigError::Invalid("CORPNUM_OTP_SECRET", "shorter than 16 bytes".into()))?;
+        let otp_secret = OtpSecret::new(secret.into_bytes()).ok_or_else(|| {
+            ConfigError::Invalid("CORPNUM_OTP_SECRET", "shorter than 16 bytes".into())
+        })?;
         let defaults = OtpPolicy::default();
         Ok(Self {
             table: required("CORPNUM_TABLE")?,
@@ -72,8 +75,14 @@ impl Settings {
             },
             sms_sender_id: var("CORPNUM_SMS_SENDER_ID"),
             policy: OtpPolicy {
-                sends_per_subject: number("CORPNUM_LIMIT_SENDS_PER_APPLICATION", defaults.sends_per_subject)?,
-                sends_per_phone_per_day: number("CORPNUM_LIMIT_SENDS_PER_PHONE_PER_DAY", defaults.sends_per_phone_per_day)?,
+                sends_per_subject: number(
+                    "CORPNUM_LIMIT_SENDS_PER_APPLICATION",
+                    defaults.sends_per_subject,
+                )?,
+                sends_per_phone_per_day: number(
+                    "CORPNUM_LIMIT_SENDS_PER_PHONE_PER_DAY",
+                    defaults.sends_per_phone_per_day,
+                )?,
                 applications_per_org_per_day: number(
                     "CORPNUM_LIMIT_APPLICATIONS_PER_ORG_PER_DAY",
                     defaults.applications_per_org_per_day,
@@ -123,8 +132,14 @@ impl Clients {
 pub fn services(settings: &Settings, clients: &Clients) -> Services {
     Services {
         store: Arc::new(DynamoStore::new(clients.dynamodb.clone(), &settings.table)),
-        sms: Arc::new(SnsSms::new(clients.sns.clone(), settings.sms_sender_id.clone())),
-        queue: Arc::new(SqsReviewQueue::new(clients.sqs.clone(), &settings.review_queue_url)),
+        sms: Arc::new(SnsSms::new(
+            clients.sns.clone(),
+            settings.sms_sender_id.clone(),
+        )),
+        queue: Arc::new(SqsReviewQueue::new(
+            clients.sqs.clone(),
+            &settings.review_queue_url,
+        )),
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),
         secret: settings.otp_secret.clone(),

@@ -19,12 +19,15 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, CancellationReason, Put, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use uuid::Uuid;
 
-use crate::domain::{Application, Employee, HistoryEntry, Inn, NumberLock, NumberState, PhoneNumber};
+use crate::domain::{
+    Application, Employee, HistoryEntry, Inn, NumberLock, NumberState, PhoneNumber,
+};
 use crate::ports::{
     ApplicationRepository, ApplicationUpdate, CreateRefusal, DependencyError, IdempotencyRecord,
     IdempotencyState, IdempotencyStore, NewApplication, NumberChange, NumberEvent, NumberRegistry,
@@ -71,11 +74,17 @@ where
 }
 
 fn get_s<'a>(item: &'a Item, key: &str) -> Result<&'a str, DependencyError> {
-    item.get(key).and_then(|v| v.as_s().ok()).map(String::as_str).ok_or_else(|| corrupt(key))
+    item.get(key)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .ok_or_else(|| corrupt(key))
 }
 
 fn get_n(item: &Item, key: &str) -> Result<i64, DependencyError> {
-    item.get(key).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).ok_or_else(|| corrupt(key))
+    item.get(key)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| corrupt(key))
 }
 
 fn doc<T: serde::de::DeserializeOwned>(item: &Item, key: &str) -> Result<T, DependencyError> {
@@ -115,7 +124,10 @@ enum TxOutcome {
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     pub fn client(&self) -> &Client {
@@ -126,12 +138,19 @@ impl DynamoStore {
         &self.table
     }
 
-    fn put(&self, item: Item, condition: Option<&str>, values: &[(&str, AttributeValue)]) -> Result<TransactWriteItem, DependencyError> {
+    fn put(
+        &self,
+        item: Item,
+        condition: Option<&str>,
+        values: &[(&str, AttributeValue)],
+    ) -> Result<TransactWriteItem, DependencyError> {
         let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
         if let Some(c) = condition {
             put = put
                 .condition_expression(c)
-                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                );
             for (k, v) in values {
                 put = put.expression_attribute_values(*k, v.clone());
             }
@@ -189,13 +208,23 @@ impl DynamoStore {
             ("status".into(), s(app.status.as_str())),
             ("revision".into(), n(app.revision)),
             ("org_inn".into(), s(app.organization.inn.as_ref())),
-            ("gsi1pk".into(), s(format!("STATUS#{}", app.status.as_str()))),
-            ("gsi1sk".into(), s(format!("{}#{}", time(app.status_since), app.id))),
+            (
+                "gsi1pk".into(),
+                s(format!("STATUS#{}", app.status.as_str())),
+            ),
+            (
+                "gsi1sk".into(),
+                s(format!("{}#{}", time(app.status_since), app.id)),
+            ),
             ("doc".into(), s(json(app)?)),
         ]))
     }
 
-    fn history_items(&self, app: &Application, entries: &[HistoryEntry]) -> Result<Vec<TransactWriteItem>, DependencyError> {
+    fn history_items(
+        &self,
+        app: &Application,
+        entries: &[HistoryEntry],
+    ) -> Result<Vec<TransactWriteItem>, DependencyError> {
         entries
             .iter()
             .enumerate()
@@ -211,10 +240,18 @@ impl DynamoStore {
             .collect()
     }
 
-    fn number_event_item(&self, phone: &PhoneNumber, event: &NumberEvent, discriminator: Uuid) -> Result<TransactWriteItem, DependencyError> {
+    fn number_event_item(
+        &self,
+        phone: &PhoneNumber,
+        event: &NumberEvent,
+        discriminator: Uuid,
+    ) -> Result<TransactWriteItem, DependencyError> {
         let item = HashMap::from([
             ("pk".into(), s(number_pk(phone))),
-            ("sk".into(), s(format!("H#{}#{discriminator}", time(event.at)))),
+            (
+                "sk".into(),
+                s(format!("H#{}#{discriminator}", time(event.at))),
+            ),
             ("kind".into(), s("number_history")),
             ("doc".into(), s(json(event)?)),
         ]);
@@ -236,7 +273,9 @@ impl DynamoStore {
                 Err(e) => e,
             };
             let reasons: Vec<CancellationReason> = match error.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(c)) => c.cancellation_reasons().to_vec(),
+                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+                    c.cancellation_reasons().to_vec()
+                }
                 Some(TransactWriteItemsError::TransactionInProgressException(_)) => Vec::new(),
                 _ => return Err(sdk(error)),
             };
@@ -249,14 +288,19 @@ impl DynamoStore {
             if !failed.is_empty() {
                 return Ok(TxOutcome::ConditionsFailed(failed));
             }
-            let only_conflicts = reasons.iter().all(|r| matches!(r.code(), None | Some("None" | "TransactionConflict")));
+            let only_conflicts = reasons
+                .iter()
+                .all(|r| matches!(r.code(), None | Some("None" | "TransactionConflict")));
             if !only_conflicts {
                 return Err(sdk(error));
             }
             let backoff = 10u64 * (1 << attempt) + u64::from(Uuid::new_v4().as_bytes()[0] % 20);
             tokio::time::sleep(std::time::Duration::from_millis(backoff)).await;
         }
-        Err(DependencyError::new(SERVICE, "transaction kept conflicting with concurrent writes"))
+        Err(DependencyError::new(
+            SERVICE,
+            "transaction kept conflicting with concurrent writes",
+        ))
     }
 
     async fn lock_item(&self, phone: &PhoneNumber) -> Result<Option<Item>, DependencyError> {
@@ -305,14 +349,18 @@ fn lock_from_item(item: &Item) -> Result<NumberLock, DependencyError> {
         other => return Err(corrupt(&format!("state {other}"))),
     };
     let hold_until = match item.get("hold_until") {
-        Some(_) => Some(DateTime::from_timestamp_millis(get_n(item, "hold_until")?).ok_or_else(|| corrupt("hold_until"))?),
+        Some(_) => Some(
+            DateTime::from_timestamp_millis(get_n(item, "hold_until")?)
+                .ok_or_else(|| corrupt("hold_until"))?,
+        ),
         None => None,
     };
     Ok(NumberLock {
         phone: PhoneNumber::parse(get_s(item, "phone")?).map_err(|_| corrupt("phone"))?,
         state,
         organization_inn: Inn::parse(get_s(item, "org_inn")?).map_err(|_| corrupt("org_inn"))?,
-        application_id: Uuid::parse_str(get_s(item, "application_id")?).map_err(|_| corrupt("application_id"))?,
+        application_id: Uuid::parse_str(get_s(item, "application_id")?)
+            .map_err(|_| corrupt("application_id"))?,
         employee: doc::<Employee>(item, "employee")?,
         hold_until,
         updated_at: DateTime::parse_from_rfc3339(get_s(item, "updated_at")?)
@@ -325,7 +373,8 @@ fn lock_from_item(item: &Item) -> Result<NumberLock, DependencyError> {
 fn idempotency_from_item(item: &Item) -> Result<IdempotencyRecord, DependencyError> {
     let state = match get_s(item, "state")? {
         "in_progress" => IdempotencyState::InProgress {
-            until: DateTime::from_timestamp_millis(get_n(item, "in_progress_until")?).ok_or_else(|| corrupt("until"))?,
+            until: DateTime::from_timestamp_millis(get_n(item, "in_progress_until")?)
+                .ok_or_else(|| corrupt("until"))?,
         },
         "completed" => IdempotencyState::Completed(doc::<StoredResponse>(item, "response")?),
         other => return Err(corrupt(&format!("idempotency state {other}"))),
@@ -333,7 +382,8 @@ fn idempotency_from_item(item: &Item) -> Result<IdempotencyRecord, DependencyErr
     Ok(IdempotencyRecord {
         request_hash: get_s(item, "request_hash")?.to_owned(),
         state,
-        expires_at: DateTime::from_timestamp(get_n(item, "expires_at")?, 0).ok_or_else(|| corrupt("expires_at"))?,
+        expires_at: DateTime::from_timestamp(get_n(item, "expires_at")?, 0)
+            .ok_or_else(|| corrupt("expires_at"))?,
     })
 }
 
@@ -381,7 +431,10 @@ impl ApplicationRepository for DynamoStore {
                 ("state".into(), s("in_progress")),
                 ("request_hash".into(), s(&claim.request_hash)),
                 ("application_id".into(), s(app.id.to_string())),
-                ("in_progress_until".into(), n(claim.in_progress_until.timestamp_millis())),
+                (
+                    "in_progress_until".into(),
+                    n(claim.in_progress_until.timestamp_millis()),
+                ),
                 ("expires_at".into(), n(claim.expires_at.timestamp())),
             ]);
             items.push(self.put(
@@ -395,7 +448,10 @@ impl ApplicationRepository for DynamoStore {
             TxOutcome::ConditionsFailed(failed) => failed,
         };
         // Report the most specific refusal: a replay first, then the number, then limits.
-        if let Some((_, old)) = failed.iter().find(|(i, _)| *i == idempotency_index && new.idempotency.is_some()) {
+        if let Some((_, old)) = failed
+            .iter()
+            .find(|(i, _)| *i == idempotency_index && new.idempotency.is_some())
+        {
             let record = match old {
                 Some(item) => Some(idempotency_from_item(item)?),
                 None => match new.idempotency {
@@ -404,7 +460,9 @@ impl ApplicationRepository for DynamoStore {
                 },
             };
             if let Some(record) = record {
-                return Err(StoreError::Refused(CreateRefusal::IdempotencyKeyTaken(record)));
+                return Err(StoreError::Refused(CreateRefusal::IdempotencyKeyTaken(
+                    record,
+                )));
             }
         }
         if let Some((_, old)) = failed.iter().find(|(i, _)| *i == LOCK_INDEX) {
@@ -413,17 +471,26 @@ impl ApplicationRepository for DynamoStore {
                 None => self.lock_item(&lock.phone).await?,
             };
             if let Some(item) = item {
-                return Err(StoreError::Refused(CreateRefusal::NumberHeld(lock_from_item(&item)?)));
+                return Err(StoreError::Refused(CreateRefusal::NumberHeld(
+                    lock_from_item(&item)?,
+                )));
             }
         }
-        if let Some((i, _)) = failed.iter().find(|(i, _)| (first_charge..idempotency_index).contains(i)) {
+        if let Some((i, _)) = failed
+            .iter()
+            .find(|(i, _)| (first_charge..idempotency_index).contains(i))
+        {
             let charge = &new.charges[i - first_charge];
             return Err(StoreError::Refused(CreateRefusal::RateLimited {
                 counter: charge.counter.clone(),
                 retry_after: charge.window.ends_at - new.now,
             }));
         }
-        Err(DependencyError::new(SERVICE, "submission transaction refused for no known reason").into())
+        Err(DependencyError::new(
+            SERVICE,
+            "submission transaction refused for no known reason",
+        )
+        .into())
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<StoredApplication>, DependencyError> {
@@ -437,7 +504,10 @@ impl ApplicationRepository for DynamoStore {
                 _ => {}
             }
         }
-        Ok(application.map(|application| StoredApplication { application, history }))
+        Ok(application.map(|application| StoredApplication {
+            application,
+            history,
+        }))
     }
 
     async fn update(&self, update: ApplicationUpdate<'_>) -> Result<(), StoreError<UpdateRefusal>> {
@@ -470,10 +540,15 @@ impl ApplicationRepository for DynamoStore {
         match self.transact(items).await? {
             TxOutcome::Done => Ok(()),
             TxOutcome::ConditionsFailed(failed) => {
-                if failed.iter().any(|(i, _)| *i == 0 || (update.number.is_some() && *i == number_index)) {
+                if failed
+                    .iter()
+                    .any(|(i, _)| *i == 0 || (update.number.is_some() && *i == number_index))
+                {
                     return Err(StoreError::Refused(UpdateRefusal::Stale));
                 }
-                let (i, _) = failed.first().ok_or_else(|| DependencyError::new(SERVICE, "no failure reason"))?;
+                let (i, _) = failed
+                    .first()
+                    .ok_or_else(|| DependencyError::new(SERVICE, "no failure reason"))?;
                 let charge = update
                     .charges
                     .get(i - first_charge)
@@ -520,7 +595,12 @@ impl IdempotencyStore for DynamoStore {
         out.item.as_ref().map(idempotency_from_item).transpose()
     }
 
-    async fn complete(&self, key: &str, response: &StoredResponse, expires_at: DateTime<Utc>) -> Result<(), DependencyError> {
+    async fn complete(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), DependencyError> {
         self.client
             .update_item()
             .table_name(&self.table)

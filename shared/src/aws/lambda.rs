@@ -11,25 +11,45 @@ use crate::app::Services;
 pub fn api_request(event: Request) -> ApiRequest {
     let (route_key, request_id, claims) = match event.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => {
-            let claims = ctx.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|jwt| Claims {
-                sub: jwt.claims.get("sub").cloned(),
-                org_inn: jwt.claims.get("org_inn").cloned(),
-                scope: jwt.claims.get("scope").cloned().or_else(|| jwt.scopes.as_ref().map(|s| s.join(" "))),
-            });
+            let claims = ctx
+                .authorizer
+                .as_ref()
+                .and_then(|a| a.jwt.as_ref())
+                .map(|jwt| Claims {
+                    sub: jwt.claims.get("sub").cloned(),
+                    org_inn: jwt.claims.get("org_inn").cloned(),
+                    scope: jwt
+                        .claims
+                        .get("scope")
+                        .cloned()
+                        .or_else(|| jwt.scopes.as_ref().map(|s| s.join(" "))),
+                });
             (ctx.route_key.clone(), ctx.request_id.clone(), claims)
         }
         _ => (None, None, None),
     };
     let path_params = event
         .path_parameters_ref()
-        .map(|p| p.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+        .map(|p| {
+            p.iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
         .unwrap_or_default();
     let query = event
         .query_string_parameters_ref()
-        .map(|q| q.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+        .map(|q| {
+            q.iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
         .unwrap_or_default();
     let path = event.raw_http_path().to_owned();
-    let path = if path.is_empty() { event.uri().path().to_owned() } else { path };
+    let path = if path.is_empty() {
+        event.uri().path().to_owned()
+    } else {
+        path
+    };
     let (parts, body) = event.into_parts();
     let body = match body {
         Body::Empty => Vec::new(),
@@ -56,8 +76,14 @@ pub fn lambda_response(response: api::ApiResponse) -> Response<Body> {
 }
 
 /// One HTTP function's handler.
-pub async fn handle(function: Function, services: &Services, event: Request) -> Result<Response<Body>, Error> {
-    Ok(lambda_response(api::handle(function, services, api_request(event)).await))
+pub async fn handle(
+    function: Function,
+    services: &Services,
+    event: Request,
+) -> Result<Response<Body>, Error> {
+    Ok(lambda_response(
+        api::handle(function, services, api_request(event)).await,
+    ))
 }
 
 /// The whole `main` of an HTTP function: logs, settings (failing fast), clients built
@@ -68,5 +94,8 @@ pub async fn run(function: Function) -> Result<(), Error> {
     let clients = super::config::Clients::new(&super::config::sdk_config().await);
     let services = super::config::services(&settings, &clients);
     tracing::info!(function = function.name(), "function initialised");
-    lambda_http::run(service_fn(|event: Request| handle(function, &services, event))).await
+    lambda_http::run(service_fn(|event: Request| {
+        handle(function, &services, event)
+    }))
+    .await
 }

@@ -15,7 +15,12 @@ fn err(e: impl std::fmt::Display) -> DependencyError {
 
 /// Creates the table with its status index and TTL, if it does not exist yet.
 pub async fn ensure_table(client: &Client, table: &str) -> Result<(), DependencyError> {
-    let exists = client.describe_table().table_name(table).send().await.is_ok();
+    let exists = client
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .is_ok();
     if exists {
         return Ok(());
     }
@@ -26,12 +31,22 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), Dependency
             .build()
             .map_err(err)
     };
-    let key = |name: &str, kind: KeyType| KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(err);
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .map_err(err)
+    };
     let index = GlobalSecondaryIndex::builder()
         .index_name(STATUS_INDEX)
         .key_schema(key("gsi1pk", KeyType::Hash)?)
         .key_schema(key("gsi1sk", KeyType::Range)?)
-        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
         .build()
         .map_err(err)?;
     client
@@ -52,7 +67,11 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), Dependency
         .update_time_to_live()
         .table_name(table)
         .time_to_live_specification(
-            TimeToLiveSpecification::builder().attribute_name("expires_at").enabled(true).build().map_err(err)?,
+            TimeToLiveSpecification::builder()
+                .attribute_name("expires_at")
+                .enabled(true)
+                .build()
+                .map_err(err)?,
         )
         .send()
         .await

@@ -11,7 +11,9 @@ pub fn init() {
         .unwrap_or_else(|_| "info".into());
     let _ = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(EnvFilter::new(format!("{filter},aws_config=warn,aws_smithy_runtime=warn,hyper=warn")))
+        .with_env_filter(EnvFilter::new(format!(
+            "{filter},aws_config=warn,aws_smithy_runtime=warn,hyper=warn"
+        )))
         .with_current_span(true)
         .with_span_list(false)
         .flatten_event(true)

@@ -77,7 +77,10 @@ impl ApplicationStatus {
         matches!(
             (self, to),
             (AwaitingOtp, UnderReview | Expired)
-                | (UnderReview, Approved | ManualReview | Rejected | DocumentsRequired)
+                | (
+                    UnderReview,
+                    Approved | ManualReview | Rejected | DocumentsRequired
+                )
                 | (ManualReview, Approved | Rejected | DocumentsRequired)
                 | (DocumentsRequired, UnderReview)
         )
@@ -205,7 +208,13 @@ impl Application {
             ApplicationStatus::ManualReview => Some(now + MANUAL_REVIEW_SLA),
             _ => None,
         };
-        Ok(HistoryEntry { at: now, from: Some(from), to, actor, comment })
+        Ok(HistoryEntry {
+            at: now,
+            from: Some(from),
+            to,
+            actor,
+            comment,
+        })
     }
 }
 
@@ -230,7 +239,11 @@ mod tests {
         ];
         for from in ApplicationStatus::ALL {
             for to in ApplicationStatus::ALL {
-                assert_eq!(from.can_become(to), allowed.contains(&(from, to)), "{from:?} -> {to:?}");
+                assert_eq!(
+                    from.can_become(to),
+                    allowed.contains(&(from, to)),
+                    "{from:?} -> {to:?}"
+                );
             }
         }
     }

@@ -13,7 +13,9 @@ pub(crate) fn inn_check_digit(digits: &[u32], weights: &[u32]) -> u32 {
 
 /// The first `n` digits as a number, modulo `m`: OGRN and OGRNIP check.
 pub(crate) fn prefix_mod(digits: &[u32], m: u64) -> u64 {
-    digits.iter().fold(0u64, |acc, d| (acc * 10 + u64::from(*d)) % m)
+    digits
+        .iter()
+        .fold(0u64, |acc, d| (acc * 10 + u64::from(*d)) % m)
 }
 
 /// Removes the separators a person may type between digit groups.

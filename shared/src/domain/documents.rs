@@ -84,7 +84,9 @@ impl Document {
         let name_len = file_name.chars().count();
         if !(5..=255).contains(&name_len)
             || !file_name.to_ascii_lowercase().ends_with(".pdf")
-            || file_name.chars().any(|c| c.is_control() || c == '/' || c == '\\')
+            || file_name
+                .chars()
+                .any(|c| c.is_control() || c == '/' || c == '\\')
         {
             errors.push(("file_name", DocumentError::FileName));
         }
@@ -94,7 +96,11 @@ impl Document {
         if !(1..=MAX_DOCUMENT_BYTES).contains(&size_bytes) {
             errors.push(("size_bytes", DocumentError::Size));
         }
-        if sha256.len() != 64 || !sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        if sha256.len() != 64
+            || !sha256
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
             errors.push(("sha256", DocumentError::Sha256));
         }
         match parsed_type {
@@ -162,7 +168,8 @@ impl Signature {
             errors.push(("certificate_thumbprint", SignatureError::Thumbprint));
         }
         let issuer = issuer.trim();
-        if issuer.is_empty() || issuer.chars().count() > 500 || issuer.chars().any(char::is_control) {
+        if issuer.is_empty() || issuer.chars().count() > 500 || issuer.chars().any(char::is_control)
+        {
             errors.push(("issuer", SignatureError::Issuer));
         }
         let until = parse_rfc3339_date_or_time(valid_until);
@@ -206,12 +213,43 @@ mod tests {
 
     #[test]
     fn descriptor_errors_are_all_reported() {
-        let errors = Document::parse("passport", "a.docx", "application/msword", 0, "ABC").unwrap_err();
+        let errors =
+            Document::parse("passport", "a.docx", "application/msword", 0, "ABC").unwrap_err();
         let fields: Vec<_> = errors.iter().map(|(f, _)| *f).collect();
-        assert_eq!(fields, ["type", "file_name", "media_type", "size_bytes", "sha256"]);
-        assert!(Document::parse("charter", "Устав.PDF", "application/pdf", MAX_DOCUMENT_BYTES, HASH).is_ok());
-        assert!(Document::parse("charter", "a.pdf", "application/pdf", MAX_DOCUMENT_BYTES + 1, HASH).is_err());
-        assert!(Document::parse("charter", "a.pdf", "application/pdf", 1, &HASH.to_uppercase()).is_err());
+        assert_eq!(
+            fields,
+            ["type", "file_name", "media_type", "size_bytes", "sha256"]
+        );
+        assert!(
+            Document::parse(
+                "charter",
+                "Устав.PDF",
+                "application/pdf",
+                MAX_DOCUMENT_BYTES,
+                HASH
+            )
+            .is_ok()
+        );
+        assert!(
+            Document::parse(
+                "charter",
+                "a.pdf",
+                "application/pdf",
+                MAX_DOCUMENT_BYTES + 1,
+                HASH
+            )
+            .is_err()
+        );
+        assert!(
+            Document::parse(
+                "charter",
+                "a.pdf",
+                "application/pdf",
+                1,
+                &HASH.to_uppercase()
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -219,13 +257,28 @@ mod tests {
         use DocumentType::*;
         assert_eq!(
             missing_documents(OrganizationKind::LegalEntity, &[]),
-            [RegistrationCertificate, Charter, PowerOfAttorney, AppointmentOrder]
+            [
+                RegistrationCertificate,
+                Charter,
+                PowerOfAttorney,
+                AppointmentOrder
+            ]
         );
-        let full = [doc(RegistrationCertificate), doc(Charter), doc(AppointmentOrder)];
+        let full = [
+            doc(RegistrationCertificate),
+            doc(Charter),
+            doc(AppointmentOrder),
+        ];
         assert!(missing_documents(OrganizationKind::LegalEntity, &full).is_empty());
-        assert_eq!(missing_documents(OrganizationKind::LegalEntity, &full[1..]), [RegistrationCertificate]);
+        assert_eq!(
+            missing_documents(OrganizationKind::LegalEntity, &full[1..]),
+            [RegistrationCertificate]
+        );
         assert!(missing_documents(OrganizationKind::Entrepreneur, &full[..1]).is_empty());
-        assert_eq!(missing_documents(OrganizationKind::Entrepreneur, &full[1..]), [RegistrationCertificate]);
+        assert_eq!(
+            missing_documents(OrganizationKind::Entrepreneur, &full[1..]),
+            [RegistrationCertificate]
+        );
     }
 
     #[test]

@@ -99,7 +99,10 @@ pub(crate) mod tests {
     /// A valid legal-entity INN built from nine free digits.
     pub fn legal_inn(body: &[u32]) -> String {
         let check = inn_check_digit(body, &LEGAL_WEIGHTS);
-        body.iter().chain([check].iter()).map(|d| d.to_string()).collect()
+        body.iter()
+            .chain([check].iter())
+            .map(|d| d.to_string())
+            .collect()
     }
 
     /// A valid entrepreneur INN built from ten free digits.

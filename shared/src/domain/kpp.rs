@@ -19,9 +19,15 @@ impl Kpp {
         let ok = b.len() == 9
             && b[..4].iter().all(u8::is_ascii_digit)
             && !s.starts_with("00")
-            && b[4..6].iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+            && b[4..6]
+                .iter()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
             && b[6..].iter().all(u8::is_ascii_digit);
-        if ok { Ok(Self(s.to_owned())) } else { Err(KppError) }
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(KppError)
+        }
     }
 }
 

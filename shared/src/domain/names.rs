@@ -21,7 +21,9 @@ pub enum FullNameError {
     Length,
     #[error("full name must have 2 to 4 words")]
     WordCount,
-    #[error("full name may contain only Cyrillic or Latin letters, with a hyphen or apostrophe inside a word")]
+    #[error(
+        "full name may contain only Cyrillic or Latin letters, with a hyphen or apostrophe inside a word"
+    )]
     Characters,
 }
 
@@ -33,10 +35,11 @@ fn is_word(word: &str) -> bool {
     let chars: Vec<char> = word.chars().collect();
     let joiner = |c: char| matches!(c, '-' | '\'' | '’');
     match (chars.first(), chars.last()) {
-        (Some(&first), Some(&last)) if is_name_letter(first) && is_name_letter(last) => chars
-            .windows(2)
-            .all(|w| (is_name_letter(w[0]) || is_name_letter(w[1])) && !(joiner(w[0]) && joiner(w[1])))
-            && chars.iter().all(|&c| is_name_letter(c) || joiner(c)),
+        (Some(&first), Some(&last)) if is_name_letter(first) && is_name_letter(last) => {
+            chars.windows(2).all(|w| {
+                (is_name_letter(w[0]) || is_name_letter(w[1])) && !(joiner(w[0]) && joiner(w[1]))
+            }) && chars.iter().all(|&c| is_name_letter(c) || joiner(c))
+        }
         _ => false,
     }
 }
@@ -145,19 +148,29 @@ mod tests {
         for (input, expected) in [
             ("Иванов Иван Иванович", "Иванов Иван Иванович"),
             ("  Иванов   Иван  ", "Иванов Иван"),
-            ("Салтыков-Щедрин Михаил Евграфович", "Салтыков-Щедрин Михаил Евграфович"),
+            (
+                "Салтыков-Щедрин Михаил Евграфович",
+                "Салтыков-Щедрин Михаил Евграфович",
+            ),
             ("O'Brien John", "O'Brien John"),
             ("Ёлкин Пётр", "Ёлкин Пётр"),
             ("Ли Ян", "Ли Ян"),
             ("Мария Анна Петрова Ивановна", "Мария Анна Петрова Ивановна"),
         ] {
-            assert_eq!(FullName::parse(input).map(String::from), Ok(expected.to_owned()), "{input}");
+            assert_eq!(
+                FullName::parse(input).map(String::from),
+                Ok(expected.to_owned()),
+                "{input}"
+            );
         }
         for (input, err) in [
             ("", FullNameError::Length),
             ("И", FullNameError::Length),
             ("Иванов", FullNameError::WordCount),
-            ("Иванов Иван Иванович Петрович Сидоров", FullNameError::WordCount),
+            (
+                "Иванов Иван Иванович Петрович Сидоров",
+                FullNameError::WordCount,
+            ),
             ("Иванов 1ван", FullNameError::Characters),
             ("-Иванов Иван", FullNameError::Characters),
             ("Иванов- Иван", FullNameError::Characters),
@@ -179,11 +192,23 @@ mod tests {
 
     #[test]
     fn organization_names() {
-        assert_eq!(OrganizationName::parse("  ПАО  Пример ").map(String::from), Ok("ПАО Пример".into()));
-        assert_eq!(OrganizationName::parse("   "), Err(OrganizationNameError::Empty));
+        assert_eq!(
+            OrganizationName::parse("  ПАО  Пример ").map(String::from),
+            Ok("ПАО Пример".into())
+        );
+        assert_eq!(
+            OrganizationName::parse("   "),
+            Err(OrganizationNameError::Empty)
+        );
         assert!(OrganizationName::parse(&"я".repeat(500)).is_ok());
-        assert_eq!(OrganizationName::parse(&"я".repeat(501)), Err(OrganizationNameError::Invalid));
-        assert_eq!(OrganizationName::parse("ООО\u{0}"), Err(OrganizationNameError::Invalid));
+        assert_eq!(
+            OrganizationName::parse(&"я".repeat(501)),
+            Err(OrganizationNameError::Invalid)
+        );
+        assert_eq!(
+            OrganizationName::parse("ООО\u{0}"),
+            Err(OrganizationNameError::Invalid)
+        );
     }
 
     proptest! {

@@ -78,7 +78,10 @@ mod tests {
 
     fn with_check(body: &[u32], modulus: u64) -> String {
         let check = prefix_mod(body, modulus) % 10;
-        body.iter().map(|d| d.to_string()).chain([check.to_string()]).collect()
+        body.iter()
+            .map(|d| d.to_string())
+            .chain([check.to_string()])
+            .collect()
     }
 
     fn bump(s: &str, delta: u32) -> String {
@@ -107,7 +110,13 @@ mod tests {
 
     #[test]
     fn format_errors() {
-        for input in ["", "102770013219", "10277001321951", "10277001321a5", "3047700000000311"] {
+        for input in [
+            "",
+            "102770013219",
+            "10277001321951",
+            "10277001321a5",
+            "3047700000000311",
+        ] {
             assert_eq!(Ogrn::parse(input), Err(OgrnError::Format), "{input}");
         }
     }

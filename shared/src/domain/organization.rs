@@ -36,11 +36,18 @@ impl Organization {
         }
         match (inn.kind(), &kpp) {
             (OrganizationKind::LegalEntity, None) => errors.push(OrganizationError::KppMissing),
-            (OrganizationKind::Entrepreneur, Some(_)) => errors.push(OrganizationError::KppNotAllowed),
+            (OrganizationKind::Entrepreneur, Some(_)) => {
+                errors.push(OrganizationError::KppNotAllowed)
+            }
             _ => {}
         }
         if errors.is_empty() {
-            Ok(Self { inn, ogrn, kpp, name })
+            Ok(Self {
+                inn,
+                ogrn,
+                kpp,
+                name,
+            })
         } else {
             Err(errors)
         }
@@ -62,7 +69,11 @@ pub struct Employee {
 mod tests {
     use super::*;
 
-    fn org(inn: &str, ogrn: &str, kpp: Option<&str>) -> Result<Organization, Vec<OrganizationError>> {
+    fn org(
+        inn: &str,
+        ogrn: &str,
+        kpp: Option<&str>,
+    ) -> Result<Organization, Vec<OrganizationError>> {
         Organization::new(
             Inn::parse(inn).unwrap(),
             Ogrn::parse(ogrn).unwrap(),
@@ -79,10 +90,16 @@ mod tests {
             org("7707083893", "304770000000031", Some("773601001")).unwrap_err(),
             [OrganizationError::InnOgrnMismatch]
         );
-        assert_eq!(org("7707083893", "1027700132195", None).unwrap_err(), [OrganizationError::KppMissing]);
+        assert_eq!(
+            org("7707083893", "1027700132195", None).unwrap_err(),
+            [OrganizationError::KppMissing]
+        );
         assert_eq!(
             org("500100732259", "1027700132195", Some("773601001")).unwrap_err(),
-            [OrganizationError::InnOgrnMismatch, OrganizationError::KppNotAllowed]
+            [
+                OrganizationError::InnOgrnMismatch,
+                OrganizationError::KppNotAllowed
+            ]
         );
     }
 }

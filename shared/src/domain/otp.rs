@@ -85,8 +85,16 @@ impl OtpSecret {
     }
 
     /// Constant-time comparison of `code` against a stored digest.
-    pub fn matches(&self, purpose: OtpPurpose, subject: &str, code: &OtpCode, digest: &str) -> bool {
-        let Ok(stored) = hex::decode(digest) else { return false };
+    pub fn matches(
+        &self,
+        purpose: OtpPurpose,
+        subject: &str,
+        code: &OtpCode,
+        digest: &str,
+    ) -> bool {
+        let Ok(stored) = hex::decode(digest) else {
+            return false;
+        };
         let computed = self.mac(purpose, subject, code);
         stored.len() == computed.len() && bool::from(computed.ct_eq(&stored[..]))
     }
@@ -157,7 +165,9 @@ pub struct OtpLedger {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verification {
     Correct,
-    Wrong { attempts_left: u32 },
+    Wrong {
+        attempts_left: u32,
+    },
     /// This code is spent; a new one must be requested.
     AttemptsExceeded,
     /// Too many wrong codes in total: the subject is locked for good.
@@ -192,17 +202,23 @@ impl OtpLedger {
     }
 
     /// Checks whether another code may be sent at `now`.
-    pub fn check_resend(&self, now: DateTime<Utc>, policy: &OtpPolicy) -> Result<(), ResendRefusal> {
+    pub fn check_resend(
+        &self,
+        now: DateTime<Utc>,
+        policy: &OtpPolicy,
+    ) -> Result<(), ResendRefusal> {
         if self.is_locked(policy) {
             return Err(ResendRefusal::Locked);
         }
         if self.sends >= policy.sends_per_subject {
             return Err(ResendRefusal::SendLimit);
         }
-        if let Some(available) = self.resend_available_at(policy) {
-            if now < available {
-                return Err(ResendRefusal::TooEarly { retry_after: available - now });
-            }
+        if let Some(available) = self.resend_available_at(policy)
+            && now < available
+        {
+            return Err(ResendRefusal::TooEarly {
+                retry_after: available - now,
+            });
         }
         Ok(())
     }
@@ -268,7 +284,9 @@ impl OtpLedger {
             challenge.spent = true;
             return Verification::AttemptsExceeded;
         }
-        Verification::Wrong { attempts_left: self.attempts_left(policy) }
+        Verification::Wrong {
+            attempts_left: self.attempts_left(policy),
+        }
     }
 
     /// Tries left on the current code, never more than remain in total.
@@ -298,7 +316,8 @@ impl RateWindow {
 
     pub fn containing(now: DateTime<Utc>) -> Self {
         let index = now.timestamp().div_euclid(Self::LENGTH_SECONDS);
-        let ends_at = DateTime::from_timestamp((index + 1) * Self::LENGTH_SECONDS, 0).unwrap_or(now);
+        let ends_at =
+            DateTime::from_timestamp((index + 1) * Self::LENGTH_SECONDS, 0).unwrap_or(now);
         Self { index, ends_at }
     }
 }
@@ -308,7 +327,9 @@ mod tests {
     use super::*;
 
     fn t0() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z").unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     fn secret() -> OtpSecret {
@@ -317,13 +338,19 @@ mod tests {
 
     fn ledger(code: &str) -> (OtpLedger, OtpPolicy) {
         let policy = OtpPolicy::default();
-        let digest = secret().digest(OtpPurpose::Activation, "app-1", &OtpCode::parse(code).unwrap());
+        let digest = secret().digest(
+            OtpPurpose::Activation,
+            "app-1",
+            &OtpCode::parse(code).unwrap(),
+        );
         (OtpLedger::first(digest, t0(), &policy), policy)
     }
 
     fn attempt(l: &mut OtpLedger, p: &OtpPolicy, code: &str, at: DateTime<Utc>) -> Verification {
         let code = OtpCode::parse(code).unwrap();
-        l.verify(at, p, |d| secret().matches(OtpPurpose::Activation, "app-1", &code, d))
+        l.verify(at, p, |d| {
+            secret().matches(OtpPurpose::Activation, "app-1", &code, d)
+        })
     }
 
     #[test]
@@ -333,7 +360,10 @@ mod tests {
             assert!(OtpCode::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(OtpCode::from_random(42).expose(), "000042");
-        assert_eq!(format!("{:?}", OtpCode::parse("123456").unwrap()), "OtpCode(******)");
+        assert_eq!(
+            format!("{:?}", OtpCode::parse("123456").unwrap()),
+            "OtpCode(******)"
+        );
     }
 
     #[test]
@@ -344,7 +374,12 @@ mod tests {
         assert!(s.matches(OtpPurpose::Activation, "app-1", &code, &d));
         assert!(!s.matches(OtpPurpose::Deactivation, "app-1", &code, &d));
         assert!(!s.matches(OtpPurpose::Activation, "app-2", &code, &d));
-        assert!(!s.matches(OtpPurpose::Activation, "app-1", &OtpCode::parse("123457").unwrap(), &d));
+        assert!(!s.matches(
+            OtpPurpose::Activation,
+            "app-1",
+            &OtpCode::parse("123457").unwrap(),
+            &d
+        ));
         let other = OtpSecret::new(b"another-secret-of-length".to_vec()).unwrap();
         assert!(!other.matches(OtpPurpose::Activation, "app-1", &code, &d));
         assert!(!d.contains("123456"));
@@ -355,23 +390,41 @@ mod tests {
     fn correct_code_is_single_use() {
         let (mut l, p) = ledger("111111");
         assert_eq!(attempt(&mut l, &p, "111111", t0()), Verification::Correct);
-        assert_eq!(attempt(&mut l, &p, "111111", t0()), Verification::AttemptsExceeded);
+        assert_eq!(
+            attempt(&mut l, &p, "111111", t0()),
+            Verification::AttemptsExceeded
+        );
     }
 
     #[test]
     fn third_wrong_try_spends_the_code() {
         let (mut l, p) = ledger("111111");
-        assert_eq!(attempt(&mut l, &p, "000000", t0()), Verification::Wrong { attempts_left: 2 });
-        assert_eq!(attempt(&mut l, &p, "000000", t0()), Verification::Wrong { attempts_left: 1 });
-        assert_eq!(attempt(&mut l, &p, "000000", t0()), Verification::AttemptsExceeded);
-        assert_eq!(attempt(&mut l, &p, "111111", t0()), Verification::AttemptsExceeded);
+        assert_eq!(
+            attempt(&mut l, &p, "000000", t0()),
+            Verification::Wrong { attempts_left: 2 }
+        );
+        assert_eq!(
+            attempt(&mut l, &p, "000000", t0()),
+            Verification::Wrong { attempts_left: 1 }
+        );
+        assert_eq!(
+            attempt(&mut l, &p, "000000", t0()),
+            Verification::AttemptsExceeded
+        );
+        assert_eq!(
+            attempt(&mut l, &p, "111111", t0()),
+            Verification::AttemptsExceeded
+        );
     }
 
     #[test]
     fn code_expires_after_five_minutes() {
         let (mut l, p) = ledger("111111");
         let late = t0() + Duration::minutes(5);
-        assert_eq!(attempt(&mut l, &p, "111111", late - Duration::seconds(1)), Verification::Correct);
+        assert_eq!(
+            attempt(&mut l, &p, "111111", late - Duration::seconds(1)),
+            Verification::Correct
+        );
         let (mut l, p) = ledger("111111");
         assert_eq!(attempt(&mut l, &p, "111111", late), Verification::Expired);
     }
@@ -385,7 +438,11 @@ mod tests {
             if round > 0 {
                 now += p.resend_cooldown;
                 assert_eq!(l.check_resend(now, &p), Ok(()));
-                let d = secret().digest(OtpPurpose::Activation, "app-1", &OtpCode::parse("111111").unwrap());
+                let d = secret().digest(
+                    OtpPurpose::Activation,
+                    "app-1",
+                    &OtpCode::parse("111111").unwrap(),
+                );
                 l.replace(d, now, &p);
             }
             for _ in 0..3 {
@@ -398,7 +455,10 @@ mod tests {
         assert_eq!(outcomes.len(), 10);
         assert_eq!(outcomes.last(), Some(&Verification::Locked));
         assert_eq!(attempt(&mut l, &p, "111111", now), Verification::Locked);
-        assert_eq!(l.check_resend(now + Duration::hours(1), &p), Err(ResendRefusal::Locked));
+        assert_eq!(
+            l.check_resend(now + Duration::hours(1), &p),
+            Err(ResendRefusal::Locked)
+        );
     }
 
     #[test]
@@ -406,7 +466,9 @@ mod tests {
         let (mut l, p) = ledger("111111");
         assert_eq!(
             l.check_resend(t0() + Duration::seconds(30), &p),
-            Err(ResendRefusal::TooEarly { retry_after: Duration::seconds(90) })
+            Err(ResendRefusal::TooEarly {
+                retry_after: Duration::seconds(90)
+            })
         );
         let mut now = t0();
         for _ in 1..p.sends_per_subject {

@@ -143,7 +143,10 @@ mod tests {
     #[test]
     fn path_form_is_strict() {
         for ok in ["+79161234567", "%2B79161234567", "79161234567"] {
-            assert_eq!(PhoneNumber::parse_path(ok).map(String::from), Ok("+79161234567".into()));
+            assert_eq!(
+                PhoneNumber::parse_path(ok).map(String::from),
+                Ok("+79161234567".into())
+            );
         }
         for bad in ["89161234567", "+7 916 1234567", "9161234567", "+7916123456"] {
             assert!(PhoneNumber::parse_path(bad).is_err(), "{bad}");

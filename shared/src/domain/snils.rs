@@ -100,9 +100,18 @@ mod tests {
             ("11223344595", "11223344595"),
             ("112 233 445 95", "11223344595"),
         ] {
-            assert_eq!(Snils::parse(input).map(String::from), Ok(canonical.to_owned()), "{input}");
+            assert_eq!(
+                Snils::parse(input).map(String::from),
+                Ok(canonical.to_owned()),
+                "{input}"
+            );
         }
-        for bad in ["112-233-445 96", "112-233-445 94", "006-996-682 01", "006-996-682 10"] {
+        for bad in [
+            "112-233-445 96",
+            "112-233-445 94",
+            "006-996-682 01",
+            "006-996-682 10",
+        ] {
             assert_eq!(Snils::parse(bad), Err(SnilsError::Checksum), "{bad}");
         }
     }
@@ -116,7 +125,13 @@ mod tests {
 
     #[test]
     fn format_errors() {
-        for bad in ["", "112-233-445 9", "112-233-445 955", "112-233-44a 95", "112.233.445 95"] {
+        for bad in [
+            "",
+            "112-233-445 9",
+            "112-233-445 955",
+            "112-233-44a 95",
+            "112.233.445 95",
+        ] {
             assert_eq!(Snils::parse(bad), Err(SnilsError::Format), "{bad}");
         }
     }

