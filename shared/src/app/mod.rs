@@ -5,6 +5,9 @@ mod status;
 mod submit;
 mod verify;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
 pub use status::{application_status, number_status};

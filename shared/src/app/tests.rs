@@ -1,0 +1,235 @@
+//! Use cases against the in-memory ports.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::*;
+use crate::domain::{
+    ApplicationStatus, Delivery, Document, Employee, FullName, Inn, Kpp, NumberUnavailable, Ogrn,
+    Organization, OrganizationName, OtpCode, PhoneNumber, Snils,
+};
+use crate::fakes::{ManualClock, MemoryStore, RecordingQueue, RecordingSms, SequenceRandom};
+
+struct World {
+    services: Services,
+    store: Arc<MemoryStore>,
+    sms: Arc<RecordingSms>,
+    queue: Arc<RecordingQueue>,
+    clock: Arc<ManualClock>,
+}
+
+fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn world() -> World {
+    let store = Arc::new(MemoryStore::default());
+    let sms = Arc::new(RecordingSms::default());
+    let queue = Arc::new(RecordingQueue::default());
+    let clock = Arc::new(ManualClock::new(t0()));
+    let services = Services {
+        store: store.clone(),
+        sms: sms.clone(),
+        queue: queue.clone(),
+        clock: clock.clone(),
+        random: Arc::new(SequenceRandom::default()),
+        secret: OtpSecret::new(b"unit-test-secret-0123456789".to_vec()).unwrap(),
+        policy: OtpPolicy::default(),
+        support: SupportContacts {
+            phone: "8 800 000-00-00".into(),
+            email: "help@example".into(),
+        },
+    };
+    World {
+        services,
+        store,
+        sms,
+        queue,
+        clock,
+    }
+}
+
+const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+fn command(inn: &str, ogrn: &str, phone: &str) -> SubmitApplication {
+    let doc = |t: &str| Document::parse(t, "a.pdf", "application/pdf", 1, SHA).unwrap();
+    SubmitApplication {
+        organization: Organization::new(
+            Inn::parse(inn).unwrap(),
+            Ogrn::parse(ogrn).unwrap(),
+            Some(Kpp::parse("773601001").unwrap()),
+            OrganizationName::parse("ООО Пример").unwrap(),
+        )
+        .unwrap(),
+        phone: PhoneNumber::parse(phone).unwrap(),
+        employee: Employee {
+            snils: Snils::parse("112-233-445 95").unwrap(),
+            full_name: FullName::parse("Иванов Иван").unwrap(),
+        },
+        documents: vec![
+            doc("registration_certificate"),
+            doc("charter"),
+            doc("appointment_order"),
+        ],
+        signature: None,
+    }
+}
+
+const A: (&str, &str) = ("7707083893", "1027700132195");
+const B: (&str, &str) = ("7701234560", "1027700000019");
+const PHONE: &str = "+79161234567";
+
+fn caller(inn: &str) -> Caller {
+    Caller::Organization {
+        sub: "u".into(),
+        inn: Inn::parse(inn).unwrap(),
+    }
+}
+
+async fn submit_as(
+    w: &World,
+    org: (&str, &str),
+) -> Result<crate::domain::Application, SubmitError> {
+    submit(
+        &w.services,
+        command(org.0, org.1, PHONE),
+        "u",
+        &Inn::parse(org.0).unwrap(),
+        None,
+    )
+    .await
+}
+
+fn code(w: &World) -> OtpCode {
+    OtpCode::parse(
+        &w.sms
+            .last_code(&PhoneNumber::parse(PHONE).unwrap())
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn submit_refuses_another_organizations_inn() {
+    let w = world();
+    let r = submit(
+        &w.services,
+        command(A.0, A.1, PHONE),
+        "u",
+        &Inn::parse(B.0).unwrap(),
+        None,
+    )
+    .await;
+    assert!(matches!(r, Err(SubmitError::Forbidden)));
+    assert!(w.sms.messages().is_empty());
+}
+
+#[tokio::test]
+async fn the_number_lock_refuses_the_second_applicant() {
+    let w = world();
+    let first = submit_as(&w, A).await.unwrap();
+    assert_eq!(w.sms.messages().len(), 1);
+    assert!(matches!(
+        submit_as(&w, B).await,
+        Err(SubmitError::NumberUnavailable(
+            NumberUnavailable::BoundToAnotherOrganization
+        ))
+    ));
+    match submit_as(&w, A).await {
+        Err(SubmitError::NumberUnavailable(NumberUnavailable::ApplicationInProgress(id))) => {
+            assert_eq!(id, first.id)
+        }
+        other => panic!("{other:?}"),
+    }
+    w.clock.advance(Duration::hours(24));
+    assert!(
+        submit_as(&w, B).await.is_ok(),
+        "a lapsed hold frees the number"
+    );
+}
+
+#[tokio::test]
+async fn confirming_queues_the_review_and_keeps_the_number() {
+    let w = world();
+    let app = submit_as(&w, A).await.unwrap();
+    let confirmed = verify_code(&w.services, app.id, &code(&w), &caller(A.0))
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status, ApplicationStatus::UnderReview);
+    assert_eq!(w.queue.tickets().len(), 1);
+    w.clock.advance(Duration::hours(48));
+    assert!(
+        matches!(
+            submit_as(&w, B).await,
+            Err(SubmitError::NumberUnavailable(_))
+        ),
+        "once confirmed, the lock no longer lapses"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_sms_is_recorded_and_resendable_at_once() {
+    let w = world();
+    w.sms.failing.store(true, Ordering::SeqCst);
+    let app = submit_as(&w, A).await.unwrap();
+    assert_eq!(app.otp.delivery, Delivery::Failed);
+    w.sms.failing.store(false, Ordering::SeqCst);
+    let resent = resend_code(&w.services, app.id, &caller(A.0))
+        .await
+        .unwrap();
+    assert_eq!(resent.otp.delivery, Delivery::Sent);
+    assert_eq!(w.sms.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn a_store_outage_sends_nothing() {
+    let w = world();
+    w.store.failing.store(true, Ordering::SeqCst);
+    assert!(matches!(
+        submit_as(&w, A).await,
+        Err(SubmitError::Dependency(_))
+    ));
+    assert!(w.sms.messages().is_empty());
+}
+
+#[tokio::test]
+async fn resend_cooldown_is_reported_with_the_wait() {
+    let w = world();
+    let app = submit_as(&w, A).await.unwrap();
+    w.clock.advance(Duration::seconds(100));
+    match resend_code(&w.services, app.id, &caller(A.0)).await {
+        Err(ResendError::TooEarly { retry_after }) => {
+            assert_eq!(retry_after, Duration::seconds(20))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn operators_and_other_organizations_cannot_confirm() {
+    let w = world();
+    let app = submit_as(&w, A).await.unwrap();
+    let operator = Caller::Operator { sub: "op".into() };
+    for who in [caller(B.0), operator.clone()] {
+        assert!(matches!(
+            verify_code(&w.services, app.id, &code(&w), &who).await,
+            Err(OtpError::NotFound)
+        ));
+    }
+    assert!(
+        application_status(&w.services, app.id, &operator)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        application_status(&w.services, app.id, &caller(B.0))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
