@@ -58,6 +58,7 @@ async fn health(State(state): State<Arc<HostState>>) -> Response {
     Response::builder()
         .status(if ok { 200 } else { 503 })
         .header("content-type", "application/json")
+        .header("x-request-id", uuid::Uuid::new_v4().to_string())
         .body(AxumBody::from(body.to_string()))
         .unwrap_or_default()
 }
