@@ -180,6 +180,9 @@ pub async fn invoke(
         Function::SubmitApplication => submit_application::handler(services, event).await,
         Function::VerifyOtp => verify_otp::handler(services, event).await,
         Function::CheckStatus => check_status::handler(services, event).await,
+        Function::Deactivate => deactivate::handler(services, event).await,
+        Function::RebindEmployee => rebind_employee::handler(services, event).await,
+        Function::ReviewDecision => review_decision::handler(services, event).await,
     };
     result.unwrap_or_else(|error| {
         tracing::error!(error = %error, "handler failed");

@@ -3,6 +3,7 @@
 //! `World`, which wires one complete, isolated instance together for `make run` and tests.
 
 pub mod host;
+pub mod jobs;
 pub mod jwt;
 pub mod setup;
 pub mod stack;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use corpnum_local::setup::Resources;
 use corpnum_local::stack::{LocalStack, StackConfig};
-use corpnum_local::{Endpoints, World, host, jwt};
+use corpnum_local::{Endpoints, World, host, jobs, jwt};
 use serde_json::{Map, Value, json};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -62,11 +62,28 @@ async fn serve() -> Result<(), Error> {
     )
     .await?;
     let state = world.host_state(&env("LOCAL_JWT_SECRET", jwt::DEFAULT_SECRET));
+    let consumer = tokio::spawn(jobs::run_review_consumer(
+        world.clients.sqs.clone(),
+        world.review_queue_url.clone(),
+        world.services.clone(),
+    ));
+    let sweep_every = std::time::Duration::from_secs(
+        env("CORPNUM_SWEEP_INTERVAL_SECONDS", "900")
+            .parse()
+            .unwrap_or(900),
+    );
+    let schedule = tokio::spawn(jobs::run_schedule(world.services.clone(), sweep_every));
+    tracing::info!(
+        every_seconds = sweep_every.as_secs(),
+        "review consumer and sweeper schedule running"
+    );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", api_port)).await?;
     tracing::info!(url = %format!("http://127.0.0.1:{api_port}"), "corpnum API listening; Ctrl-C stops everything");
     axum::serve(listener, host::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    consumer.abort();
+    schedule.abort();
     tracing::info!("stopping the local AWS stack");
     stack.stop();
     Ok(())

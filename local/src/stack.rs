@@ -14,7 +14,9 @@ pub enum StackError {
     Missing(&'static str, String),
     #[error("could not start the local stack: {0}")]
     Spawn(#[from] std::io::Error),
-    #[error("port {0} on 127.0.0.1 is already in use (another `make run`?); set {1} to use another")]
+    #[error(
+        "port {0} on 127.0.0.1 is already in use (another `make run`?); set {1} to use another"
+    )]
     PortInUse(u16, &'static str),
     #[error("{0} did not come up on 127.0.0.1:{1} within {2:?}; see {3}")]
     Timeout(&'static str, u16, Duration, String),
@@ -65,7 +67,10 @@ impl LocalStack {
                 moto.display().to_string(),
             ));
         }
-        for (port, setting) in [(config.dynamodb_port, "CORPNUM_DYNAMODB_PORT"), (config.moto_port, "CORPNUM_MOTO_PORT")] {
+        for (port, setting) in [
+            (config.dynamodb_port, "CORPNUM_DYNAMODB_PORT"),
+            (config.moto_port, "CORPNUM_MOTO_PORT"),
+        ] {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 return Err(StackError::PortInUse(port, setting));
             }

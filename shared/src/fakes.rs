@@ -9,12 +9,16 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use crate::domain::{OtpCode, PhoneNumber};
+use crate::domain::{
+    Application, ApplicationStatus, Deactivation, NumberEvent, NumberLock, NumberState, OtpCode,
+    PhoneNumber,
+};
 use crate::ports::{
     ApplicationRepository, ApplicationUpdate, Clock, CreateRefusal, DependencyError,
-    IdempotencyRecord, IdempotencyState, IdempotencyStore, NewApplication, NumberChange,
-    NumberRegistry, Random, RateCharge, RateCounter, ReviewQueue, ReviewTicket, SmsSender,
-    StoreError, StoredApplication, StoredNumber, StoredResponse, UpdateRefusal,
+    IdempotencyRecord, IdempotencyState, IdempotencyStore, InvalidCursor, NewApplication,
+    NumberChange, NumberRegistry, Page, Random, RateCharge, RateCounter, ReviewIndex, ReviewQueue,
+    ReviewTicket, SmsSender, StoreError, StoredApplication, StoredNumber, StoredResponse,
+    UpdateRefusal,
 };
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -212,7 +216,19 @@ impl ApplicationRepository for MemoryStore {
             lock.version = 1;
         }
         history.push(new.number_event.clone());
-        t.numbers.insert(phone, StoredNumber { lock, history });
+        let deactivations = t
+            .numbers
+            .get(&phone)
+            .map(|n| n.deactivations.clone())
+            .unwrap_or_default();
+        t.numbers.insert(
+            phone,
+            StoredNumber {
+                lock,
+                history,
+                deactivations,
+            },
+        );
         t.applications.insert(
             new.application.id,
             StoredApplication {
@@ -252,12 +268,11 @@ impl ApplicationRepository for MemoryStore {
             return Err(StoreError::Refused(UpdateRefusal::Stale));
         }
         let phone = app.phone.as_ref().to_owned();
-        if let Some(NumberChange::KeepHeld) = update.number {
-            let ok = t.numbers.get(&phone).is_some_and(|n| {
-                n.lock.application_id == app.id
-                    && n.lock.state == crate::domain::NumberState::Pending
+        if update.number.is_some() {
+            let ours = t.numbers.get(&phone).is_some_and(|n| {
+                n.lock.application_id == app.id && n.lock.state == NumberState::Pending
             });
-            if !ok {
+            if !ours {
                 return Err(StoreError::Refused(UpdateRefusal::Stale));
             }
         }
@@ -267,10 +282,19 @@ impl ApplicationRepository for MemoryStore {
                 retry_after,
             })
         })?;
-        if let Some(NumberChange::KeepHeld) = update.number
-            && let Some(n) = t.numbers.get_mut(&phone)
-        {
-            n.lock.hold_until = None;
+        if let (Some(change), Some(n)) = (&update.number, t.numbers.get_mut(&phone)) {
+            match change {
+                NumberChange::KeepHeld => n.lock.hold_until = None,
+                NumberChange::Activate(event) => {
+                    n.lock.state = NumberState::Active;
+                    n.lock.hold_until = None;
+                    n.history.push(event.clone());
+                }
+                NumberChange::Release(event) => {
+                    n.lock.hold_until = Some(update.now);
+                    n.history.push(event.clone());
+                }
+            }
             n.lock.updated_at = update.now;
             n.lock.version += 1;
         }
@@ -287,6 +311,138 @@ impl NumberRegistry for MemoryStore {
     async fn number(&self, phone: &PhoneNumber) -> Result<Option<StoredNumber>, DependencyError> {
         self.check()?;
         Ok(lock(&self.tables).numbers.get(phone.as_ref()).cloned())
+    }
+
+    async fn save_deactivation(
+        &self,
+        deactivation: &Deactivation,
+        charges: &[RateCharge],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError<UpdateRefusal>> {
+        self.check()?;
+        let mut t = lock(&self.tables);
+        let key = deactivation.phone.as_ref().to_owned();
+        let current = t
+            .numbers
+            .get(&key)
+            .and_then(|n| n.deactivations.iter().find(|d| d.id == deactivation.id))
+            .map(|d| d.revision);
+        if current.map_or(deactivation.revision != 1, |r| {
+            r + 1 != deactivation.revision
+        }) {
+            return Err(StoreError::Refused(UpdateRefusal::Stale));
+        }
+        charge(&mut t, charges, now).map_err(|(counter, retry_after)| {
+            StoreError::Refused(UpdateRefusal::RateLimited {
+                counter,
+                retry_after,
+            })
+        })?;
+        let n = t
+            .numbers
+            .get_mut(&key)
+            .ok_or(StoreError::Refused(UpdateRefusal::Stale))?;
+        n.deactivations.retain(|d| d.id != deactivation.id);
+        n.deactivations.push(deactivation.clone());
+        Ok(())
+    }
+
+    async fn deactivate(
+        &self,
+        deactivation: &Deactivation,
+        event: &NumberEvent,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError<UpdateRefusal>> {
+        self.check()?;
+        let mut t = lock(&self.tables);
+        let n = t
+            .numbers
+            .get_mut(deactivation.phone.as_ref())
+            .ok_or(StoreError::Refused(UpdateRefusal::Stale))?;
+        let request_current = n
+            .deactivations
+            .iter()
+            .any(|d| d.id == deactivation.id && d.revision + 1 == deactivation.revision);
+        if !request_current
+            || n.lock.organization_inn != deactivation.organization_inn
+            || n.lock.state != NumberState::Active
+        {
+            return Err(StoreError::Refused(UpdateRefusal::Stale));
+        }
+        n.lock.state = NumberState::Deactivated;
+        n.lock.version += 1;
+        n.lock.updated_at = now;
+        n.history.push(event.clone());
+        n.deactivations.retain(|d| d.id != deactivation.id);
+        n.deactivations.push(deactivation.clone());
+        Ok(())
+    }
+
+    async fn rebind(
+        &self,
+        new: &NumberLock,
+        event: &NumberEvent,
+    ) -> Result<(), StoreError<UpdateRefusal>> {
+        self.check()?;
+        let mut t = lock(&self.tables);
+        let n = t
+            .numbers
+            .get_mut(new.phone.as_ref())
+            .ok_or(StoreError::Refused(UpdateRefusal::Stale))?;
+        if n.lock.version + 1 != new.version || n.lock.state != NumberState::Active {
+            return Err(StoreError::Refused(UpdateRefusal::Stale));
+        }
+        n.lock = new.clone();
+        n.history.push(event.clone());
+        Ok(())
+    }
+}
+
+/// The ordering key of the status index: time entered, then id.
+fn index_key(app: &Application) -> String {
+    format!("{}#{}", app.status_since.to_rfc3339(), app.id)
+}
+
+#[async_trait]
+impl ReviewIndex for MemoryStore {
+    async fn by_status(
+        &self,
+        status: ApplicationStatus,
+        entered_before: Option<DateTime<Utc>>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Application>, StoreError<InvalidCursor>> {
+        self.check()?;
+        let t = lock(&self.tables);
+        let mut apps: Vec<&Application> = t
+            .applications
+            .values()
+            .map(|s| &s.application)
+            .filter(|a| a.status == status && entered_before.is_none_or(|b| a.status_since < b))
+            .collect();
+        apps.sort_by_key(|a| index_key(a));
+        let after = match cursor {
+            None => None,
+            Some(c) => Some(
+                c.strip_prefix("mem:")
+                    .ok_or(StoreError::Refused(InvalidCursor))?
+                    .to_owned(),
+            ),
+        };
+        let items: Vec<Application> = apps
+            .into_iter()
+            .filter(|a| after.as_ref().is_none_or(|k| index_key(a) > *k))
+            .take(limit as usize + 1)
+            .cloned()
+            .collect();
+        let more = items.len() > limit as usize;
+        let items: Vec<Application> = items.into_iter().take(limit as usize).collect();
+        let next = if more {
+            items.last().map(|a| format!("mem:{}", index_key(a)))
+        } else {
+            None
+        };
+        Ok(Page { items, next })
     }
 }
 

@@ -6,9 +6,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use crate::domain::NumberEvent;
 use crate::domain::{
-    Actor, Application, HistoryEntry, Inn, NumberLock, NumberState, OtpCode, PhoneNumber,
-    RateWindow,
+    Application, ApplicationStatus, Deactivation, HistoryEntry, Inn, NumberLock, OtpCode,
+    PhoneNumber, RateWindow,
 };
 
 /// A dependency (database, SMS, queue) failed or could not be reached. The cause is for
@@ -73,17 +74,6 @@ pub struct RateCharge {
     pub counter: RateCounter,
     pub window: RateWindow,
     pub limit: u32,
-}
-
-/// One entry in a number's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NumberEvent {
-    pub at: DateTime<Utc>,
-    pub from: Option<NumberState>,
-    pub to: NumberState,
-    pub actor: Actor,
-    pub application_id: Option<Uuid>,
-    pub comment: Option<String>,
 }
 
 /// A response kept for replay under an `Idempotency-Key`.
@@ -152,11 +142,16 @@ pub enum StoreError<R> {
     Dependency(#[from] DependencyError),
 }
 
-/// What a change to an application does to its number, in the same transaction.
+/// What a change to an application does to its number, in the same transaction. Each
+/// applies only while the number's lock is still this application's pending lock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NumberChange {
     /// The code is confirmed: the lock stops expiring with the confirmation window.
     KeepHeld,
+    /// Approved: the number becomes active.
+    Activate(NumberEvent),
+    /// Rejected or expired: the lock lapses now, freeing the number.
+    Release(NumberEvent),
 }
 
 /// A change to a stored application, applied only if nobody changed it meanwhile.
@@ -187,12 +182,24 @@ pub struct StoredApplication {
     pub history: Vec<HistoryEntry>,
 }
 
-/// A number's lock with its history oldest first.
+/// A number's lock with its history oldest first, and its deactivation requests.
 #[derive(Debug, Clone)]
 pub struct StoredNumber {
     pub lock: NumberLock,
     pub history: Vec<NumberEvent>,
+    pub deactivations: Vec<Deactivation>,
 }
+
+/// One page of a listing; `next` is an opaque cursor for the following page.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// The cursor did not come from a previous page of the same listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidCursor;
 
 #[async_trait]
 pub trait ApplicationRepository: Send + Sync {
@@ -201,9 +208,50 @@ pub trait ApplicationRepository: Send + Sync {
     async fn update(&self, update: ApplicationUpdate<'_>) -> Result<(), StoreError<UpdateRefusal>>;
 }
 
+/// Applications by status and age (the status-and-age index).
+#[async_trait]
+pub trait ReviewIndex: Send + Sync {
+    /// Applications whose stored status is `status`, oldest in it first, that entered it
+    /// before `entered_before` when given.
+    async fn by_status(
+        &self,
+        status: ApplicationStatus,
+        entered_before: Option<DateTime<Utc>>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Application>, StoreError<InvalidCursor>>;
+}
+
 #[async_trait]
 pub trait NumberRegistry: Send + Sync {
     async fn number(&self, phone: &PhoneNumber) -> Result<Option<StoredNumber>, DependencyError>;
+
+    /// Saves a deactivation request: new (`revision` 1) or changed (revision one up).
+    /// Charges count SMS sent for it.
+    async fn save_deactivation(
+        &self,
+        deactivation: &Deactivation,
+        charges: &[RateCharge],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError<UpdateRefusal>>;
+
+    /// Confirms a deactivation: the request (with its act), the number becoming
+    /// `deactivated` if still active at the version it was requested at, and the history
+    /// entry, atomically.
+    async fn deactivate(
+        &self,
+        deactivation: &Deactivation,
+        event: &NumberEvent,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError<UpdateRefusal>>;
+
+    /// Replaces the lock's employee if its version is still `lock.version - 1` and it is
+    /// active, with a history entry.
+    async fn rebind(
+        &self,
+        lock: &NumberLock,
+        event: &NumberEvent,
+    ) -> Result<(), StoreError<UpdateRefusal>>;
 }
 
 #[async_trait]
@@ -218,5 +266,5 @@ pub trait IdempotencyStore: Send + Sync {
 }
 
 /// The whole store, as one adapter implements it.
-pub trait Store: ApplicationRepository + NumberRegistry + IdempotencyStore {}
-impl<T: ApplicationRepository + NumberRegistry + IdempotencyStore> Store for T {}
+pub trait Store: ApplicationRepository + NumberRegistry + IdempotencyStore + ReviewIndex {}
+impl<T: ApplicationRepository + NumberRegistry + IdempotencyStore + ReviewIndex> Store for T {}

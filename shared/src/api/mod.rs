@@ -222,6 +222,8 @@ pub(crate) enum Access {
     Organization,
     /// Organization or operator scope: the status reads.
     Read,
+    /// Operator scope: the review queue and decisions.
+    Operator,
 }
 
 /// The caller, from verified claims: 401 without a token, 403 without the scope.

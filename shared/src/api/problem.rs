@@ -27,6 +27,8 @@ pub enum FieldCode {
     InvalidCode,
     InvalidIdempotencyKey,
     UnknownField,
+    InvalidValue,
+    InvalidParameter,
 }
 
 impl FieldCode {
@@ -49,6 +51,8 @@ impl FieldCode {
             Self::InvalidCode => "invalid_code",
             Self::InvalidIdempotencyKey => "invalid_idempotency_key",
             Self::UnknownField => "unknown_field",
+            Self::InvalidValue => "invalid_value",
+            Self::InvalidParameter => "invalid_parameter",
         }
     }
 }
@@ -130,6 +134,8 @@ pub enum ApiError {
         retry_after: Duration,
     },
     IdempotencyKeyReused,
+    PreconditionFailed,
+    PreconditionRequired,
     /// A dependency failed; the cause is logged, never shown.
     ServiceUnavailable(String),
 }
@@ -151,6 +157,8 @@ impl ApiError {
             | Self::InvalidState(_)
             | Self::RequestInProgress => 409,
             Self::OtpExpired => 410,
+            Self::PreconditionFailed => 412,
+            Self::PreconditionRequired => 428,
             Self::OtpAttemptsExceeded => 423,
             Self::ResendTooEarly { .. } | Self::RateLimited { .. } => 429,
             Self::ServiceUnavailable(_) => 503,
@@ -178,6 +186,8 @@ impl ApiError {
             Self::ResendTooEarly { .. } => "resend_too_early",
             Self::RateLimited { .. } => "rate_limited",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::PreconditionFailed => "precondition_failed",
+            Self::PreconditionRequired => "precondition_required",
             Self::ServiceUnavailable(_) => "service_unavailable",
         }
     }
@@ -270,6 +280,16 @@ impl ApiError {
                 pick("Ключ идемпотентности уже использован", "Idempotency key reused"),
                 pick("Этот Idempotency-Key уже использован с другим телом запроса.",
                      "This Idempotency-Key was already used with a different request body.").into(),
+            ),
+            Self::PreconditionFailed => (
+                pick("Данные изменились", "Precondition failed"),
+                pick("Номер изменился с версии из If-Match; получите его заново и повторите.",
+                     "The number changed since the version in If-Match; fetch it again and retry.").into(),
+            ),
+            Self::PreconditionRequired => (
+                pick("Требуется If-Match", "Precondition required"),
+                pick("Укажите заголовок If-Match с версией номера (его ETag).",
+                     "Send an If-Match header with the number's version (its ETag).").into(),
             ),
             Self::ServiceUnavailable(_) => (
                 pick("Сервис временно недоступен", "Service unavailable"),

@@ -9,16 +9,29 @@ pub enum Function {
     SubmitApplication,
     VerifyOtp,
     CheckStatus,
+    Deactivate,
+    RebindEmployee,
+    ReviewDecision,
 }
 
 impl Function {
-    pub const ALL: [Self; 3] = [Self::SubmitApplication, Self::VerifyOtp, Self::CheckStatus];
+    pub const ALL: [Self; 6] = [
+        Self::SubmitApplication,
+        Self::VerifyOtp,
+        Self::CheckStatus,
+        Self::Deactivate,
+        Self::RebindEmployee,
+        Self::ReviewDecision,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::SubmitApplication => "submit-application",
             Self::VerifyOtp => "verify-otp",
             Self::CheckStatus => "check-status",
+            Self::Deactivate => "deactivate",
+            Self::RebindEmployee => "rebind-employee",
+            Self::ReviewDecision => "review-decision",
         }
     }
 }
@@ -26,10 +39,16 @@ impl Function {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Route {
     SubmitApplication,
+    AddDocuments,
     VerifyOtp,
     ResendOtp,
     GetApplication,
     GetNumber,
+    RequestDeactivation,
+    ConfirmDeactivation,
+    RebindEmployee,
+    ListReviews,
+    Decide,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -5,8 +5,11 @@ use serde_json::{Value, json};
 
 use super::Lang;
 use crate::app::SupportContacts;
-use crate::domain::{Application, ApplicationStatus, Delivery, OtpPolicy};
-use crate::ports::{StoredApplication, StoredNumber};
+use crate::domain::{
+    AUTO_REVIEW_ETA, Application, ApplicationStatus, Deactivation, DeactivationAct, Delivery,
+    MANUAL_REVIEW_SLA, OtpLedger, OtpPolicy,
+};
+use crate::ports::{Page, StoredApplication, StoredNumber};
 
 pub fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -16,9 +19,13 @@ fn opt_ts(t: Option<DateTime<Utc>>) -> Value {
     t.map_or(Value::Null, |t| json!(ts(t)))
 }
 
-/// The state of the outstanding code, without the code.
+/// The state of the outstanding code of an application, without the code.
 pub fn otp(app: &Application, policy: &OtpPolicy, now: DateTime<Utc>) -> Value {
-    let ledger = &app.otp;
+    ledger(&app.otp, policy, now)
+}
+
+/// The state of a code ledger, without the code.
+pub fn ledger(ledger: &OtpLedger, policy: &OtpPolicy, now: DateTime<Utc>) -> Value {
     json!({
         "expires_at": opt_ts(ledger.expires_at()),
         "resend_available_at": ts(ledger.resend_available_at(policy).unwrap_or(now).max(now)),
@@ -128,6 +135,57 @@ pub fn number(stored: &StoredNumber, lang: Lang) -> Value {
             "actor": e.actor.to_string(),
             "application_id": e.application_id,
             "comment": e.comment,
+            "act": e.act.as_ref().map(act),
         })).collect::<Vec<_>>(),
+    })
+}
+
+pub fn deactivation_requested(d: &Deactivation, policy: &OtpPolicy, now: DateTime<Utc>) -> Value {
+    json!({
+        "deactivation_id": d.id,
+        "phone": d.phone.as_ref(),
+        "reason": d.reason.as_str(),
+        "otp": ledger(&d.otp, policy, now),
+    })
+}
+
+pub fn act(a: &DeactivationAct) -> Value {
+    json!({
+        "act_number": a.act_number,
+        "phone": a.phone.as_ref(),
+        "organization_inn": a.organization_inn.as_ref(),
+        "reason": a.reason.as_str(),
+        "deactivated_at": ts(a.deactivated_at),
+        "deactivated_by": a.deactivated_by,
+    })
+}
+
+/// When the current stage is due: the manual review SLA, or the automatic review's ETA.
+pub fn sla_due_at(app: &Application) -> Option<DateTime<Utc>> {
+    match app.status {
+        ApplicationStatus::ManualReview => Some(app.status_since + MANUAL_REVIEW_SLA),
+        ApplicationStatus::UnderReview => Some(app.status_since + AUTO_REVIEW_ETA),
+        _ => None,
+    }
+}
+
+pub fn reviews(page: &Page<Application>, now: DateTime<Utc>) -> Value {
+    json!({
+        "items": page.items.iter().map(|app| {
+            let due = sla_due_at(app);
+            json!({
+                "id": app.id,
+                "status": app.status.as_str(),
+                "phone": app.phone.as_ref(),
+                "organization": { "inn": app.organization.inn.as_ref(), "name": app.organization.name.as_ref() },
+                "submitted_at": ts(app.created_at),
+                "entered_at": ts(app.status_since),
+                "sla_due_at": opt_ts(due),
+                "overdue": app.overdue || due.is_some_and(|d| now > d),
+                "has_signature": app.signature.is_some(),
+                "documents": app.documents.iter().map(|d| d.doc_type.as_str()).collect::<Vec<_>>(),
+            })
+        }).collect::<Vec<_>>(),
+        "next_cursor": page.next,
     })
 }

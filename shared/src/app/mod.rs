@@ -1,8 +1,11 @@
 //! Use cases: each takes parsed domain input and the caller, talks to the world only
 //! through `ports`, and returns a domain result for the HTTP layer to render.
 
+mod number;
+mod review;
 mod status;
 mod submit;
+mod sweeper;
 mod verify;
 
 #[cfg(test)]
@@ -10,8 +13,16 @@ mod tests;
 
 use std::sync::Arc;
 
+pub use number::{
+    DeactivationError, RebindError, confirm_deactivation, rebind_employee, request_deactivation,
+};
+pub use review::{
+    DecisionError, DocumentsError, ListError, ReviewResult, add_documents, decide, list_reviews,
+    review_application,
+};
 pub use status::{application_status, number_status};
 pub use submit::{IdempotencyConflict, SubmitApplication, SubmitError, submit};
+pub use sweeper::{REQUEUE_AFTER, SweepReport, sweep};
 pub use verify::{OtpError, ResendError, resend_code, verify_code};
 
 use crate::domain::{Inn, OtpCode, OtpPolicy, OtpPurpose, OtpSecret, PhoneNumber};

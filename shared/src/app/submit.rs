@@ -82,6 +82,9 @@ pub async fn submit(
         comment: None,
         rejection_reason: None,
         documents_required: Vec::new(),
+        overdue: false,
+        review_attempts: 0,
+        last_queued_at: None,
         revision: 1,
     };
     let history = HistoryEntry {
@@ -108,6 +111,7 @@ pub async fn submit(
         actor,
         application_id: Some(id),
         comment: None,
+        act: None,
     };
     let window = RateWindow::containing(now);
     let charges = [

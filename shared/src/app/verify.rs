@@ -102,6 +102,10 @@ pub async fn verify_code(
             _ if app.otp == before => return Err(rejection(outcome)),
             _ => Vec::new(),
         };
+        if outcome == Verification::Correct {
+            app.review_attempts = 1;
+            app.last_queued_at = Some(now);
+        }
         app.revision += 1;
         app.updated_at = now;
         let number = (outcome == Verification::Correct).then_some(NumberChange::KeepHeld);
@@ -125,7 +129,7 @@ pub async fn verify_code(
             return Err(rejection(outcome));
         }
         tracing::info!(application_id = %id, metric = "CodesVerified", "code confirmed");
-        enqueue_review(services, id).await;
+        enqueue_review(services, id, app.review_attempts).await;
         return Ok(app);
     }
     Err(OtpError::Contended)
@@ -143,10 +147,10 @@ fn rejection(outcome: Verification) -> OtpError {
 
 /// Queues an application for review. A lost message is not fatal: the sweeper re-queues
 /// applications left in `under_review` (SPEC 5.4), so the confirmation still succeeds.
-pub(crate) async fn enqueue_review(services: &Services, id: Uuid) {
+pub(crate) async fn enqueue_review(services: &Services, id: Uuid, attempt: u32) {
     let ticket = ReviewTicket {
         application_id: id,
-        attempt: 1,
+        attempt,
     };
     if let Err(error) = services.queue.enqueue(&ticket).await {
         tracing::error!(application_id = %id, error = %error, "review not queued; the sweeper will re-queue it");
@@ -225,8 +229,17 @@ pub async fn resend_code(
 }
 
 fn phone_charge(services: &Services, app: &Application, now: DateTime<Utc>) -> RateCharge {
+    phone_charge_for(services, &app.phone, now)
+}
+
+/// One more SMS to `phone` today, within the daily limit.
+pub(crate) fn phone_charge_for(
+    services: &Services,
+    phone: &crate::domain::PhoneNumber,
+    now: DateTime<Utc>,
+) -> RateCharge {
     RateCharge {
-        counter: RateCounter::SmsPerPhone(app.phone.clone()),
+        counter: RateCounter::SmsPerPhone(phone.clone()),
         window: RateWindow::containing(now),
         limit: services.policy.sends_per_phone_per_day,
     }

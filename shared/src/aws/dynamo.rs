@@ -6,6 +6,7 @@
 //! | application history | `APP#<id>` | `H#<revision>#<n>` |
 //! | number lock | `NUM#<phone>` | `L` |
 //! | number history | `NUM#<phone>` | `H#<time>#<id>` |
+//! | deactivation request | `NUM#<phone>` | `D#<id>` |
 //! | idempotency record | `IDEM#<hash of org and key>` | `I` |
 //! | rate counter | `RATE#ORG#<inn>` / `RATE#PHONE#<phone>` | `W#<day index>` |
 //!
@@ -26,13 +27,14 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use uuid::Uuid;
 
 use crate::domain::{
-    Application, Employee, HistoryEntry, Inn, NumberLock, NumberState, PhoneNumber,
+    Application, ApplicationStatus, Deactivation, Employee, HistoryEntry, Inn, NumberLock,
+    NumberState, PhoneNumber,
 };
 use crate::ports::{
     ApplicationRepository, ApplicationUpdate, CreateRefusal, DependencyError, IdempotencyRecord,
-    IdempotencyState, IdempotencyStore, NewApplication, NumberChange, NumberEvent, NumberRegistry,
-    RateCharge, RateCounter, StoreError, StoredApplication, StoredNumber, StoredResponse,
-    UpdateRefusal,
+    IdempotencyState, IdempotencyStore, InvalidCursor, NewApplication, NumberChange, NumberEvent,
+    NumberRegistry, Page, RateCharge, RateCounter, ReviewIndex, StoreError, StoredApplication,
+    StoredNumber, StoredResponse, UpdateRefusal,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -519,19 +521,41 @@ impl ApplicationRepository for DynamoStore {
         )?];
         items.extend(self.history_items(app, update.history)?);
         let number_index = items.len();
-        if let Some(NumberChange::KeepHeld) = update.number {
+        if let Some(change) = &update.number {
+            let (expression, extra, event) = match change {
+                NumberChange::KeepHeld => (
+                    "REMOVE hold_until SET updated_at = :now ADD version :one",
+                    None,
+                    None,
+                ),
+                NumberChange::Activate(event) => (
+                    "REMOVE hold_until SET #state = :active, updated_at = :now ADD version :one",
+                    Some((":active", s("active"))),
+                    Some(event),
+                ),
+                NumberChange::Release(event) => (
+                    "SET hold_until = :now_ms, updated_at = :now ADD version :one",
+                    Some((":now_ms", n(update.now.timestamp_millis()))),
+                    Some(event),
+                ),
+            };
+            let mut values = vec![
+                (":now", s(time(update.now))),
+                (":one", n(1)),
+                (":app", s(app.id.to_string())),
+                (":pending", s("pending")),
+            ];
+            values.extend(extra);
             items.push(self.update(
                 number_pk(&app.phone),
                 "L",
-                "REMOVE hold_until SET updated_at = :now ADD version :one",
+                expression,
                 "application_id = :app AND #state = :pending",
-                vec![
-                    (":now", s(time(update.now))),
-                    (":one", n(1)),
-                    (":app", s(app.id.to_string())),
-                    (":pending", s("pending")),
-                ],
+                values,
             )?);
+            if let Some(event) = event {
+                items.push(self.number_event_item(&app.phone, event, Uuid::new_v4())?);
+            }
         }
         let first_charge = items.len();
         for c in update.charges {
@@ -568,14 +592,213 @@ impl NumberRegistry for DynamoStore {
         let items = self.query_partition(number_pk(phone)).await?;
         let mut lock = None;
         let mut history = Vec::new();
+        let mut deactivations = Vec::new();
         for item in &items {
             match get_s(item, "sk")? {
                 "L" => lock = Some(lock_from_item(item)?),
                 sk if sk.starts_with("H#") => history.push(doc::<NumberEvent>(item, "doc")?),
+                sk if sk.starts_with("D#") => deactivations.push(doc::<Deactivation>(item, "doc")?),
                 _ => {}
             }
         }
-        Ok(lock.map(|lock| StoredNumber { lock, history }))
+        Ok(lock.map(|lock| StoredNumber {
+            lock,
+            history,
+            deactivations,
+        }))
+    }
+
+    async fn save_deactivation(
+        &self,
+        deactivation: &Deactivation,
+        charges: &[RateCharge],
+        _now: DateTime<Utc>,
+    ) -> Result<(), StoreError<UpdateRefusal>> {
+        let mut items = vec![self.deactivation_put(deactivation)?];
+        for c in charges {
+            items.push(self.charge_item(c)?);
+        }
+        match self.transact(items).await? {
+            TxOutcome::Done => Ok(()),
+            TxOutcome::ConditionsFailed(failed) => {
+                if failed.iter().any(|(i, _)| *i == 0) {
+                    return Err(StoreError::Refused(UpdateRefusal::Stale));
+                }
+                let (i, _) = failed
+                    .first()
+                    .ok_or_else(|| DependencyError::new(SERVICE, "no failure reason"))?;
+                let charge = charges
+                    .get(i - 1)
+                    .ok_or_else(|| DependencyError::new(SERVICE, "unexpected condition failure"))?;
+                Err(StoreError::Refused(UpdateRefusal::RateLimited {
+                    counter: charge.counter.clone(),
+                    retry_after: charge.window.ends_at - _now,
+                }))
+            }
+        }
+    }
+
+    async fn deactivate(
+        &self,
+        deactivation: &Deactivation,
+        event: &NumberEvent,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError<UpdateRefusal>> {
+        let items = vec![
+            self.deactivation_put(deactivation)?,
+            self.update(
+                number_pk(&deactivation.phone),
+                "L",
+                "SET #state = :deactivated, updated_at = :now ADD version :one",
+                "#state = :active AND org_inn = :inn",
+                vec![
+                    (":deactivated", s("deactivated")),
+                    (":active", s("active")),
+                    (":inn", s(deactivation.organization_inn.as_ref())),
+                    (":now", s(time(now))),
+                    (":one", n(1)),
+                ],
+            )?,
+            self.number_event_item(&deactivation.phone, event, deactivation.id)?,
+        ];
+        match self.transact(items).await? {
+            TxOutcome::Done => Ok(()),
+            TxOutcome::ConditionsFailed(_) => Err(StoreError::Refused(UpdateRefusal::Stale)),
+        }
+    }
+
+    async fn rebind(
+        &self,
+        lock: &NumberLock,
+        event: &NumberEvent,
+    ) -> Result<(), StoreError<UpdateRefusal>> {
+        let items = vec![
+            self.update(
+                number_pk(&lock.phone),
+                "L",
+                "SET employee = :employee, updated_at = :now, version = :new",
+                "version = :old AND #state = :active",
+                vec![
+                    (":employee", s(json(&lock.employee)?)),
+                    (":now", s(time(lock.updated_at))),
+                    (":new", n(lock.version)),
+                    (":old", n(lock.version - 1)),
+                    (":active", s("active")),
+                ],
+            )?,
+            self.number_event_item(&lock.phone, event, Uuid::new_v4())?,
+        ];
+        match self.transact(items).await? {
+            TxOutcome::Done => Ok(()),
+            TxOutcome::ConditionsFailed(_) => Err(StoreError::Refused(UpdateRefusal::Stale)),
+        }
+    }
+}
+
+/// Deactivation requests are kept a week after they were made, then TTL removes them;
+/// the act itself lives on in the number's history.
+const DEACTIVATION_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
+
+impl DynamoStore {
+    fn deactivation_put(&self, d: &Deactivation) -> Result<TransactWriteItem, DependencyError> {
+        let item = HashMap::from([
+            ("pk".into(), s(number_pk(&d.phone))),
+            ("sk".into(), s(format!("D#{}", d.id))),
+            ("kind".into(), s("deactivation")),
+            ("revision".into(), n(d.revision)),
+            (
+                "expires_at".into(),
+                n(d.requested_at.timestamp() + DEACTIVATION_RETENTION_SECONDS),
+            ),
+            ("doc".into(), s(json(d)?)),
+        ]);
+        if d.revision == 1 {
+            self.put(item, Some("attribute_not_exists(pk)"), &[])
+        } else {
+            self.put(
+                item,
+                Some("revision = :expected"),
+                &[(":expected", n(d.revision - 1))],
+            )
+        }
+    }
+}
+
+/// Cursor: base64url of the index's last evaluated key (all string attributes).
+fn encode_cursor(key: &Item) -> Option<String> {
+    use base64::Engine;
+    let map: serde_json::Map<String, serde_json::Value> = key
+        .iter()
+        .map(|(k, v)| {
+            v.as_s()
+                .ok()
+                .map(|s| (k.clone(), serde_json::Value::String(s.clone())))
+        })
+        .collect::<Option<_>>()?;
+    Some(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(serde_json::Value::Object(map).to_string()),
+    )
+}
+
+fn decode_cursor(cursor: &str, gsi1pk: &str) -> Option<Item> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
+    let map: HashMap<String, String> = serde_json::from_slice(&bytes).ok()?;
+    let expected = ["pk", "sk", "gsi1pk", "gsi1sk"];
+    if map.len() != expected.len()
+        || !expected.iter().all(|k| map.contains_key(*k))
+        || map.get("gsi1pk").map(String::as_str) != Some(gsi1pk)
+    {
+        return None;
+    }
+    Some(map.into_iter().map(|(k, v)| (k, s(v))).collect())
+}
+
+#[async_trait]
+impl ReviewIndex for DynamoStore {
+    async fn by_status(
+        &self,
+        status: ApplicationStatus,
+        entered_before: Option<DateTime<Utc>>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Application>, StoreError<InvalidCursor>> {
+        let gsi1pk = format!("STATUS#{}", status.as_str());
+        let start = match cursor {
+            None => None,
+            Some(c) => Some(decode_cursor(c, &gsi1pk).ok_or(StoreError::Refused(InvalidCursor))?),
+        };
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(STATUS_INDEX)
+            .expression_attribute_values(":pk", s(gsi1pk))
+            .limit(i32::try_from(limit.max(1)).unwrap_or(100))
+            .scan_index_forward(true)
+            .set_exclusive_start_key(start);
+        query = match entered_before {
+            Some(before) => query
+                .key_condition_expression("gsi1pk = :pk AND gsi1sk < :before")
+                .expression_attribute_values(":before", s(time(before))),
+            None => query.key_condition_expression("gsi1pk = :pk"),
+        };
+        let out = query.send().await.map_err(sdk)?;
+        let items = out
+            .items
+            .unwrap_or_default()
+            .iter()
+            .map(|item| doc::<Application>(item, "doc"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = out
+            .last_evaluated_key
+            .as_ref()
+            .filter(|k| !k.is_empty())
+            .and_then(encode_cursor);
+        Ok(Page { items, next })
     }
 }
 

@@ -86,16 +86,38 @@ pub async fn handle(
     ))
 }
 
-/// The whole `main` of an HTTP function: logs, settings (failing fast), clients built
-/// once, then the runtime loop.
-pub async fn run(function: Function) -> Result<(), Error> {
+/// Logs, settings (failing fast on a missing one) and clients, built once per process.
+async fn init(name: &str) -> Result<Services, Error> {
     super::telemetry::init();
     let settings = super::config::Settings::from_env()?;
     let clients = super::config::Clients::new(&super::config::sdk_config().await);
-    let services = super::config::services(&settings, &clients);
-    tracing::info!(function = function.name(), "function initialised");
+    tracing::info!(function = name, "function initialised");
+    Ok(super::config::services(&settings, &clients))
+}
+
+/// The whole `main` of an HTTP function.
+pub async fn run(function: Function) -> Result<(), Error> {
+    let services = init(function.name()).await?;
     lambda_http::run(service_fn(|event: Request| {
         handle(function, &services, event)
+    }))
+    .await
+}
+
+/// The whole `main` of the review queue consumer.
+pub async fn run_review_worker() -> Result<(), Error> {
+    let services = init("review-worker").await?;
+    lambda_runtime::run(lambda_runtime::service_fn(|event| {
+        super::worker::review_batch(&services, event)
+    }))
+    .await
+}
+
+/// The whole `main` of the scheduled sweeper.
+pub async fn run_review_sweeper() -> Result<(), Error> {
+    let services = init("review-sweeper").await?;
+    lambda_runtime::run(lambda_runtime::service_fn(|event| {
+        super::worker::sweep(&services, event)
     }))
     .await
 }

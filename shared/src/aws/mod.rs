@@ -6,6 +6,7 @@ pub mod lambda;
 pub mod messaging;
 pub mod schema;
 pub mod telemetry;
+pub mod worker;
 
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 

@@ -169,6 +169,14 @@ pub struct Application {
     pub comment: Option<String>,
     pub rejection_reason: Option<String>,
     pub documents_required: Vec<DocumentType>,
+    /// Marked once when a manual review passes its SLA.
+    #[serde(default)]
+    pub overdue: bool,
+    /// How many times the application was put on the review queue, and when last.
+    #[serde(default)]
+    pub review_attempts: u32,
+    #[serde(default)]
+    pub last_queued_at: Option<DateTime<Utc>>,
     pub revision: u64,
 }
 

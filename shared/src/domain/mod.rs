@@ -2,6 +2,7 @@
 
 mod application;
 mod checksum;
+mod deactivation;
 mod documents;
 mod inn;
 mod kpp;
@@ -11,12 +12,14 @@ mod ogrn;
 mod organization;
 mod otp;
 mod phone;
+mod review;
 mod snils;
 
 pub use application::{
     AUTO_REVIEW_ETA, Actor, Application, ApplicationStatus, HistoryEntry, IllegalTransition,
     MANUAL_REVIEW_SLA, OTP_CONFIRMATION_WINDOW,
 };
+pub use deactivation::{Deactivation, DeactivationAct, DeactivationReason};
 pub use documents::{
     Document, DocumentError, DocumentType, MAX_DOCUMENT_BYTES, MAX_DOCUMENTS, Signature,
     SignatureError, missing_documents,
@@ -24,7 +27,7 @@ pub use documents::{
 pub use inn::{Inn, InnError, OrganizationKind};
 pub use kpp::{Kpp, KppError};
 pub use names::{FullName, FullNameError, OrganizationName, OrganizationNameError};
-pub use number::{NumberLock, NumberState, NumberUnavailable};
+pub use number::{NumberEvent, NumberLock, NumberState, NumberUnavailable};
 pub use ogrn::{Ogrn, OgrnError};
 pub use organization::{Employee, Organization, OrganizationError};
 pub use otp::{
@@ -32,4 +35,8 @@ pub use otp::{
     RateWindow, ResendRefusal, Verification,
 };
 pub use phone::{PhoneError, PhoneNumber};
+pub use review::{
+    AutomaticOutcome, Decision, ManualReason, POLICY_VIOLATION_LOOKBACK, RejectionReason,
+    automatic_review,
+};
 pub use snils::{Snils, SnilsError};

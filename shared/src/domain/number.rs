@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Employee, Inn, PhoneNumber};
+use super::{Actor, DeactivationAct, Employee, Inn, PhoneNumber};
 
 /// The lifecycle of a number (SPEC 3): held by an application in flight, active, or released.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,4 +81,18 @@ impl NumberLock {
             NumberUnavailable::ApplicationInProgress(self.application_id)
         })
     }
+}
+
+/// One entry in a number's history: a change of state or of the bound employee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberEvent {
+    pub at: DateTime<Utc>,
+    pub from: Option<NumberState>,
+    pub to: NumberState,
+    pub actor: Actor,
+    pub application_id: Option<Uuid>,
+    pub comment: Option<String>,
+    /// The deactivation act, on the entry that deactivated the number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<DeactivationAct>,
 }

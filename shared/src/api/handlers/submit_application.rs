@@ -1,22 +1,20 @@
-//! One function per route: authorize, parse at the edge, call one use case, map once.
-
-use std::collections::HashMap;
+//! `submit-application`: `POST /v1/applications`, `POST /v1/applications/{id}/documents`.
 
 use chrono::Duration;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::fields::{Errors, Obj};
-use super::problem::{FieldCode, FieldError};
-use super::submission::{parse_submission, phone_error};
-use super::{
-    Access, ApiError, ApiRequest, ApiResponse, Ctx, Route, authorize, header, json_body,
-    json_response, optional_json_body, views,
+use super::unavailable;
+use crate::api::fields::{Errors, Obj};
+use crate::api::problem::{FieldCode, FieldError};
+use crate::api::submission::{parse_documents, parse_submission};
+use crate::api::{
+    Access, ApiError, ApiRequest, ApiResponse, Ctx, authorize, json_body, json_response, views,
 };
-use crate::app::{self, IdempotencyConflict, OtpError, ResendError, Services, SubmitError};
-use crate::domain::{NumberUnavailable, OtpCode, PhoneNumber};
-use crate::ports::{DependencyError, IdempotencyClaim, StoredResponse};
+use crate::app::{self, DocumentsError, IdempotencyConflict, Services, SubmitError};
+use crate::domain::NumberUnavailable;
+use crate::ports::{IdempotencyClaim, StoredResponse};
 
 /// How long a request may stay "in progress" under its idempotency key before a retry
 /// may take over (longer than the function's timeout).
@@ -24,37 +22,11 @@ const IDEMPOTENCY_IN_PROGRESS: Duration = Duration::seconds(60);
 /// How long idempotency keys are kept (SPEC 4.9).
 const IDEMPOTENCY_RETENTION: Duration = Duration::hours(24);
 
-pub(crate) async fn dispatch(
-    route: Route,
+pub(super) async fn submit(
     services: &Services,
     ctx: &Ctx,
     req: &ApiRequest,
-    params: &HashMap<String, String>,
 ) -> Result<ApiResponse, ApiError> {
-    match route {
-        Route::SubmitApplication => submit(services, ctx, req).await,
-        Route::VerifyOtp => verify(services, req, application_id(params)?).await,
-        Route::ResendOtp => resend(services, req, application_id(params)?).await,
-        Route::GetApplication => get_application(services, ctx, req, application_id(params)?).await,
-        Route::GetNumber => get_number(services, ctx, req, params).await,
-    }
-}
-
-/// An id that is not a UUID names nothing: 404, like any unknown id.
-fn application_id(params: &HashMap<String, String>) -> Result<Uuid, ApiError> {
-    let id = params
-        .get("id")
-        .and_then(|s| Uuid::parse_str(s).ok())
-        .ok_or(ApiError::NotFound)?;
-    tracing::Span::current().record("application_id", tracing::field::display(id));
-    Ok(id)
-}
-
-pub(crate) fn unavailable(e: DependencyError) -> ApiError {
-    ApiError::ServiceUnavailable(e.to_string())
-}
-
-async fn submit(services: &Services, ctx: &Ctx, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let caller = authorize(req, Access::Organization)?;
     let app::Caller::Organization { sub, inn } = &caller else {
         return Err(ApiError::Forbidden);
@@ -193,114 +165,69 @@ fn canonical_json(v: &Value) -> String {
     }
 }
 
-async fn verify(services: &Services, req: &ApiRequest, id: Uuid) -> Result<ApiResponse, ApiError> {
-    let caller = authorize(req, Access::Organization)?;
-    let body = json_body(req)?;
-    let mut errors = Errors::default();
-    let code = Obj::new(&body, "", FieldCode::MissingField, &mut errors).and_then(|mut obj| {
-        let code = obj
-            .string("code", FieldCode::InvalidCode, &mut errors)
-            .and_then(|s| {
-                OtpCode::parse(s)
-                    .map_err(|_| {
-                        errors.push(FieldError::new(
-                            "code",
-                            FieldCode::InvalidCode,
-                            "Код: ровно 6 цифр",
-                            "Code: exactly 6 digits",
-                        ))
-                    })
-                    .ok()
-            });
-        obj.finish(&mut errors);
-        code
-    });
-    let code = match code {
-        Some(code) if errors.is_empty() => code,
-        _ => return Err(ApiError::Validation(errors.0)),
-    };
-    match app::verify_code(services, id, &code, &caller).await {
-        Ok(app) => Ok(json_response(200, &views::confirmed(&app))),
-        Err(e) => Err(match e {
-            OtpError::NotFound => ApiError::NotFound,
-            OtpError::InvalidState(s) => ApiError::InvalidState(s.as_str()),
-            OtpError::Invalid { attempts_left } => ApiError::OtpInvalid { attempts_left },
-            OtpError::AttemptsExceeded => ApiError::OtpAttemptsExceeded,
-            OtpError::Expired => ApiError::OtpExpired,
-            OtpError::Contended => ApiError::RequestInProgress,
-            OtpError::Dependency(e) => unavailable(e),
-        }),
-    }
-}
-
-async fn resend(services: &Services, req: &ApiRequest, id: Uuid) -> Result<ApiResponse, ApiError> {
-    let caller = authorize(req, Access::Organization)?;
-    let body = optional_json_body(req)?;
-    let mut errors = Errors::default();
-    if let Some(obj) = Obj::new(&body, "", FieldCode::MissingField, &mut errors) {
-        obj.finish(&mut errors);
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors.0));
-    }
-    match app::resend_code(services, id, &caller).await {
-        Ok(app) => Ok(json_response(
-            202,
-            &views::resent(&app, &services.policy, services.clock.now()),
-        )),
-        Err(e) => Err(match e {
-            ResendError::NotFound => ApiError::NotFound,
-            ResendError::InvalidState(s) => ApiError::InvalidState(s.as_str()),
-            ResendError::Locked => ApiError::OtpAttemptsExceeded,
-            ResendError::TooEarly { retry_after } => ApiError::ResendTooEarly { retry_after },
-            ResendError::RateLimited { retry_after } => ApiError::RateLimited { retry_after },
-            ResendError::Contended => ApiError::RequestInProgress,
-            ResendError::Dependency(e) => unavailable(e),
-        }),
-    }
-}
-
-async fn get_application(
+pub(super) async fn add_documents(
     services: &Services,
     ctx: &Ctx,
     req: &ApiRequest,
     id: Uuid,
 ) -> Result<ApiResponse, ApiError> {
-    let caller = authorize(req, Access::Read)?;
-    let stored = app::application_status(services, id, &caller)
-        .await
-        .map_err(unavailable)?;
-    let stored = stored.ok_or(ApiError::NotFound)?;
-    let body = views::application(
-        &stored,
-        services.clock.now(),
-        ctx.lang,
-        &services.support,
-        &services.policy,
-    );
-    Ok(json_response(200, &body))
-}
-
-async fn get_number(
-    services: &Services,
-    ctx: &Ctx,
-    req: &ApiRequest,
-    params: &HashMap<String, String>,
-) -> Result<ApiResponse, ApiError> {
-    let caller = authorize(req, Access::Read)?;
-    let raw = params.get("phone").map(String::as_str).unwrap_or("");
-    let phone = PhoneNumber::parse_path(raw)
-        .map_err(|_| ApiError::Validation(vec![phone_error("phone")]))?;
-    let stored = app::number_status(services, &phone, &caller)
-        .await
-        .map_err(unavailable)?;
-    let stored = stored.ok_or(ApiError::NotFound)?;
-    let mut response = json_response(200, &views::number(&stored, ctx.lang));
-    if let Ok(etag) = http::HeaderValue::from_str(&format!("\"{}\"", stored.lock.version)) {
-        response.headers_mut().insert(http::header::ETAG, etag);
+    let caller = authorize(req, Access::Organization)?;
+    let body = json_body(req)?;
+    let mut errors = Errors::default();
+    let documents =
+        Obj::new(&body, "", FieldCode::MissingField, &mut errors).and_then(|mut obj| {
+            let docs = match obj.value("documents") {
+                None => {
+                    errors.push(FieldError::missing("documents"));
+                    None
+                }
+                Some(v) => parse_documents(v, &mut errors),
+            };
+            obj.finish(&mut errors);
+            docs
+        });
+    let documents = match documents {
+        Some(d) if errors.is_empty() && !d.is_empty() => d,
+        Some(_) if errors.is_empty() => {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "documents",
+                FieldCode::InvalidDocument,
+                "Приложите хотя бы один документ",
+                "Attach at least one document",
+            )]));
+        }
+        _ => return Err(ApiError::Validation(errors.0)),
+    };
+    match app::add_documents(services, id, &documents, &caller).await {
+        Ok(_) => {
+            let stored = app::application_status(services, id, &caller)
+                .await
+                .map_err(unavailable)?
+                .ok_or(ApiError::NotFound)?;
+            Ok(json_response(
+                200,
+                &views::application(
+                    &stored,
+                    services.clock.now(),
+                    ctx.lang,
+                    &services.support,
+                    &services.policy,
+                ),
+            ))
+        }
+        Err(e) => Err(match e {
+            DocumentsError::NotFound => ApiError::NotFound,
+            DocumentsError::InvalidState(s) => ApiError::InvalidState(s.as_str()),
+            DocumentsError::TooMany => ApiError::Validation(vec![FieldError::new(
+                "documents",
+                FieldCode::InvalidDocument,
+                "Не больше 10 документов на заявку",
+                "At most 10 documents per application",
+            )]),
+            DocumentsError::Contended => ApiError::RequestInProgress,
+            DocumentsError::Dependency(e) => unavailable(e),
+        }),
     }
-    let _ = header(req, "if-none-match");
-    Ok(response)
 }
 
 #[cfg(test)]

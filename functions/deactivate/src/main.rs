@@ -1,0 +1,6 @@
+use lambda_http::Error;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    corpnum::aws::lambda::run(deactivate::FUNCTION).await
+}

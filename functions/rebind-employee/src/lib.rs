@@ -1,0 +1,13 @@
+//! The `rebind-employee` function: PUT /v1/numbers/{phone}/employee.
+//! The rules live in the `corpnum` crate; this crate only names the function.
+
+use corpnum::api::Function;
+use corpnum::app::Services;
+use lambda_http::{Body, Error, Request, Response};
+
+pub const FUNCTION: Function = Function::RebindEmployee;
+
+/// Serves one API Gateway request.
+pub async fn handler(services: &Services, event: Request) -> Result<Response<Body>, Error> {
+    corpnum::aws::lambda::handle(FUNCTION, services, event).await
+}

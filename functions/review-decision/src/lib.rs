@@ -1,0 +1,13 @@
+//! The `review-decision` function: GET /v1/reviews, POST /v1/applications/{id}/decision (operator scope).
+//! The rules live in the `corpnum` crate; this crate only names the function.
+
+use corpnum::api::Function;
+use corpnum::app::Services;
+use lambda_http::{Body, Error, Request, Response};
+
+pub const FUNCTION: Function = Function::ReviewDecision;
+
+/// Serves one API Gateway request.
+pub async fn handler(services: &Services, event: Request) -> Result<Response<Body>, Error> {
+    corpnum::aws::lambda::handle(FUNCTION, services, event).await
+}

@@ -1,0 +1,6 @@
+use lambda_runtime::Error;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    corpnum::aws::lambda::run_review_sweeper().await
+}

@@ -1,0 +1,88 @@
+//! One module per deployed function, one handler per route: authorize, parse at the edge,
+//! call one use case, map the result once.
+
+mod check_status;
+mod deactivate;
+mod rebind_employee;
+mod review_decision;
+mod submit_application;
+mod verify_otp;
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use super::{ApiError, ApiRequest, ApiResponse, Ctx, Route};
+use crate::app::Services;
+use crate::domain::PhoneNumber;
+use crate::ports::DependencyError;
+
+pub(crate) async fn dispatch(
+    route: Route,
+    services: &Services,
+    ctx: &Ctx,
+    req: &ApiRequest,
+    params: &HashMap<String, String>,
+) -> Result<ApiResponse, ApiError> {
+    match route {
+        Route::SubmitApplication => submit_application::submit(services, ctx, req).await,
+        Route::AddDocuments => {
+            submit_application::add_documents(services, ctx, req, application_id(params)?).await
+        }
+        Route::VerifyOtp => verify_otp::verify(services, req, application_id(params)?).await,
+        Route::ResendOtp => verify_otp::resend(services, req, application_id(params)?).await,
+        Route::GetApplication => {
+            check_status::get_application(services, ctx, req, application_id(params)?).await
+        }
+        Route::GetNumber => check_status::get_number(services, ctx, req, params).await,
+        Route::RequestDeactivation => deactivate::request(services, req, path_phone(params)?).await,
+        Route::ConfirmDeactivation => deactivate::confirm(services, req, path_phone(params)?).await,
+        Route::RebindEmployee => {
+            rebind_employee::rebind(services, ctx, req, path_phone(params)?).await
+        }
+        Route::ListReviews => review_decision::list(services, req).await,
+        Route::Decide => review_decision::decide(services, ctx, req, application_id(params)?).await,
+    }
+}
+
+/// An id that is not a UUID names nothing: 404, like any unknown id.
+fn application_id(params: &HashMap<String, String>) -> Result<Uuid, ApiError> {
+    let id = params
+        .get("id")
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .ok_or(ApiError::NotFound)?;
+    tracing::Span::current().record("application_id", tracing::field::display(id));
+    Ok(id)
+}
+
+pub(crate) fn unavailable(e: DependencyError) -> ApiError {
+    ApiError::ServiceUnavailable(e.to_string())
+}
+
+/// The `{phone}` path segment; a malformed one is a validation error on `phone`.
+fn path_phone(params: &HashMap<String, String>) -> Result<PhoneNumber, ApiError> {
+    let raw = params.get("phone").map(String::as_str).unwrap_or("");
+    PhoneNumber::parse_path(raw)
+        .map_err(|_| ApiError::Validation(vec![super::submission::phone_error("phone")]))
+}
+
+/// An optional free-text comment: at most 2000 characters, no control characters but
+/// line breaks.
+fn comment(obj: &mut super::fields::Obj<'_>, errors: &mut super::fields::Errors) -> Option<String> {
+    use super::problem::{FieldCode, FieldError};
+    let value = obj
+        .optional_string("comment", FieldCode::InvalidValue, errors)
+        .ok()
+        .flatten()?;
+    let trimmed = value.trim();
+    if trimmed.chars().count() > 2000 || trimmed.chars().any(|c| c.is_control() && c != '\n') {
+        errors.push(FieldError::new(
+            obj.path("comment"),
+            FieldCode::InvalidValue,
+            "Комментарий: до 2000 символов",
+            "Comment: up to 2000 characters",
+        ));
+        return None;
+    }
+    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+}

@@ -1,0 +1,189 @@
+//! `review-decision` (operator scope): `GET /v1/reviews`, `POST /v1/applications/{id}/decision`.
+
+use uuid::Uuid;
+
+use super::{comment, unavailable};
+use crate::api::fields::{Errors, Obj};
+use crate::api::problem::{FieldCode, FieldError};
+use crate::api::{
+    Access, ApiError, ApiRequest, ApiResponse, Ctx, authorize, json_body, json_response, views,
+};
+use crate::app::{self, Caller, DecisionError, ListError, Services};
+use crate::domain::{ApplicationStatus, Decision, DocumentType, RejectionReason};
+
+/// Statuses an operator may list.
+const LISTABLE: [ApplicationStatus; 3] = [
+    ApplicationStatus::ManualReview,
+    ApplicationStatus::UnderReview,
+    ApplicationStatus::DocumentsRequired,
+];
+
+fn parameter_error(name: &str, ru: &str, en: &str) -> FieldError {
+    FieldError::new(name, FieldCode::InvalidParameter, ru, en)
+}
+
+pub(super) async fn list(services: &Services, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    authorize(req, Access::Operator)?;
+    let mut errors = Vec::new();
+    let mut status = ApplicationStatus::ManualReview;
+    let mut limit = 50u32;
+    let mut cursor = None;
+    for (key, value) in &req.query {
+        match key.as_str() {
+            "status" => match ApplicationStatus::parse(value).filter(|s| LISTABLE.contains(s)) {
+                Some(s) => status = s,
+                None => errors.push(parameter_error(
+                    "status",
+                    "status: manual_review, under_review или documents_required",
+                    "status: manual_review, under_review or documents_required",
+                )),
+            },
+            "limit" => match value.parse::<u32>() {
+                Ok(n) if (1..=100).contains(&n) => limit = n,
+                _ => errors.push(parameter_error(
+                    "limit",
+                    "limit: от 1 до 100",
+                    "limit: 1 to 100",
+                )),
+            },
+            "cursor" => cursor = Some(value.clone()),
+            other => errors.push(FieldError::new(
+                other,
+                FieldCode::UnknownField,
+                "Неизвестный параметр",
+                "Unknown parameter",
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    match app::list_reviews(services, status, limit, cursor.as_deref()).await {
+        Ok(page) => Ok(json_response(
+            200,
+            &views::reviews(&page, services.clock.now()),
+        )),
+        Err(ListError::InvalidCursor) => Err(ApiError::Validation(vec![parameter_error(
+            "cursor",
+            "Курсор не от этого списка",
+            "The cursor does not belong to this listing",
+        )])),
+        Err(ListError::Dependency(e)) => Err(unavailable(e)),
+    }
+}
+
+fn parse_decision(obj: &mut Obj<'_>, errors: &mut Errors) -> Option<Decision> {
+    let kind = obj.string("decision", FieldCode::InvalidValue, errors);
+    let comment = comment(obj, errors);
+    let decision = match kind {
+        Some("approve") => Some(Decision::Approve { comment }),
+        Some("reject") => {
+            let reason = obj.string("reason", FieldCode::InvalidValue, errors).and_then(|r| {
+                RejectionReason::parse(r)
+                    .ok_or_else(|| {
+                        errors.push(FieldError::new(
+                            "reason",
+                            FieldCode::InvalidValue,
+                            "Причина: incomplete_documents, requisites_mismatch, signature_invalid, wrong_number_category или other",
+                            "Reason: incomplete_documents, requisites_mismatch, signature_invalid, wrong_number_category or other",
+                        ))
+                    })
+                    .ok()
+            });
+            reason.map(|reason| Decision::Reject { reason, comment })
+        }
+        Some("request_documents") => {
+            let documents = match obj.value("documents").and_then(|v| v.as_array()) {
+                Some(list) if !list.is_empty() => {
+                    let parsed: Option<Vec<DocumentType>> = list
+                        .iter()
+                        .map(|v| v.as_str().and_then(DocumentType::parse))
+                        .collect();
+                    if parsed.is_none() {
+                        errors.push(FieldError::new(
+                            "documents",
+                            FieldCode::InvalidDocument,
+                            "Неизвестный тип документа",
+                            "Unknown document type",
+                        ));
+                    }
+                    parsed
+                }
+                _ => {
+                    errors.push(FieldError::new(
+                        "documents",
+                        FieldCode::InvalidDocument,
+                        "Перечислите нужные типы документов",
+                        "List the document types needed",
+                    ));
+                    None
+                }
+            };
+            documents.map(|mut documents| {
+                documents.sort();
+                documents.dedup();
+                Decision::RequestDocuments { documents, comment }
+            })
+        }
+        Some(_) => {
+            errors.push(FieldError::new(
+                "decision",
+                FieldCode::InvalidValue,
+                "Решение: approve, reject или request_documents",
+                "Decision: approve, reject or request_documents",
+            ));
+            None
+        }
+        None => None,
+    };
+    // Fields that belong to another kind of decision were never read, so `finish`
+    // reports them as unknown.
+    decision
+}
+
+pub(super) async fn decide(
+    services: &Services,
+    ctx: &Ctx,
+    req: &ApiRequest,
+    id: Uuid,
+) -> Result<ApiResponse, ApiError> {
+    let caller = authorize(req, Access::Operator)?;
+    let Caller::Operator { sub } = &caller else {
+        return Err(ApiError::Forbidden);
+    };
+    let body = json_body(req)?;
+    let mut errors = Errors::default();
+    let decision = Obj::new(&body, "", FieldCode::MissingField, &mut errors).and_then(|mut obj| {
+        let d = parse_decision(&mut obj, &mut errors);
+        obj.finish(&mut errors);
+        d
+    });
+    let decision = match decision {
+        Some(d) if errors.is_empty() => d,
+        _ => return Err(ApiError::Validation(errors.0)),
+    };
+    match app::decide(services, id, &decision, sub).await {
+        Ok(_) => {
+            let stored = app::application_status(services, id, &caller)
+                .await
+                .map_err(unavailable)?
+                .ok_or(ApiError::NotFound)?;
+            Ok(json_response(
+                200,
+                &views::application(
+                    &stored,
+                    services.clock.now(),
+                    ctx.lang,
+                    &services.support,
+                    &services.policy,
+                ),
+            ))
+        }
+        Err(e) => Err(match e {
+            DecisionError::NotFound => ApiError::NotFound,
+            DecisionError::InvalidState(s) => ApiError::InvalidState(s.as_str()),
+            DecisionError::Contended => ApiError::RequestInProgress,
+            DecisionError::Dependency(e) => unavailable(e),
+        }),
+    }
+}

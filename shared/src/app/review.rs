@@ -1,0 +1,336 @@
+//! The review pipeline (SPEC 5): automatic checks for the worker, the operator's queue and
+//! decisions, and documents added on request.
+
+use uuid::Uuid;
+
+use super::{Caller, MAX_OPTIMISTIC_TRIES, Services, verify::enqueue_review};
+use crate::domain::{
+    Actor, Application, ApplicationStatus, AutomaticOutcome, Decision, Document, MAX_DOCUMENTS,
+    NumberEvent, NumberState, RejectionReason, automatic_review,
+};
+use crate::ports::{
+    ApplicationUpdate, DependencyError, InvalidCursor, NumberChange, Page, ReviewTicket,
+    StoreError, UpdateRefusal,
+};
+
+/// What the worker did with a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewResult {
+    /// Nothing to do: the application is gone or no longer under review (a redelivery).
+    Skipped(Option<ApplicationStatus>),
+    Decided(ApplicationStatus),
+}
+
+fn number_event(
+    app: &Application,
+    to: NumberState,
+    actor: Actor,
+    comment: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> NumberEvent {
+    NumberEvent {
+        at: now,
+        from: Some(NumberState::Pending),
+        to,
+        actor,
+        application_id: Some(app.id),
+        comment: Some(comment.to_owned()),
+        act: None,
+    }
+}
+
+/// Runs the automatic checks on one queued application and applies their outcome, with
+/// the number's activation or release in the same transaction. Idempotent.
+pub async fn review_application(
+    services: &Services,
+    ticket: &ReviewTicket,
+) -> Result<ReviewResult, DependencyError> {
+    for _ in 0..MAX_OPTIMISTIC_TRIES {
+        let Some(stored) = services.store.get(ticket.application_id).await? else {
+            tracing::warn!(application_id = %ticket.application_id, "review ticket for an unknown application");
+            return Ok(ReviewResult::Skipped(None));
+        };
+        let mut app = stored.application;
+        let now = services.clock.now();
+        if app.status != ApplicationStatus::UnderReview {
+            tracing::info!(application_id = %app.id, status = app.status.as_str(), "already reviewed; ticket ignored");
+            return Ok(ReviewResult::Skipped(Some(app.status)));
+        }
+        let history = services
+            .store
+            .number(&app.phone)
+            .await?
+            .map(|n| n.history)
+            .unwrap_or_default();
+        let actor = Actor::System("review-worker".into());
+        let (to, comment, number, metric) = match automatic_review(&app, &history, now) {
+            AutomaticOutcome::DocumentsRequired(missing) => {
+                let names: Vec<&str> = missing.iter().map(|d| d.as_str()).collect();
+                let comment = format!("Не хватает документов: {}", names.join(", "));
+                app.documents_required = missing;
+                (
+                    ApplicationStatus::DocumentsRequired,
+                    Some(comment),
+                    None,
+                    "ReviewsDocumentsRequired",
+                )
+            }
+            AutomaticOutcome::SignatureInvalid => {
+                app.rejection_reason = Some(RejectionReason::SignatureInvalid.as_str().to_owned());
+                let comment = "Срок действия сертификата электронной подписи истёк";
+                let event = number_event(
+                    &app,
+                    NumberState::Pending,
+                    actor.clone(),
+                    "Заявка отклонена; номер освобождён",
+                    now,
+                );
+                (
+                    ApplicationStatus::Rejected,
+                    Some(comment.to_owned()),
+                    Some(NumberChange::Release(event)),
+                    "ReviewsRejected",
+                )
+            }
+            AutomaticOutcome::ManualReview { reason } => (
+                ApplicationStatus::ManualReview,
+                Some(reason.comment().to_owned()),
+                None,
+                "ReviewsManual",
+            ),
+            AutomaticOutcome::Approved => {
+                let event = number_event(
+                    &app,
+                    NumberState::Active,
+                    actor.clone(),
+                    "Номер активирован",
+                    now,
+                );
+                (
+                    ApplicationStatus::Approved,
+                    None,
+                    Some(NumberChange::Activate(event)),
+                    "ReviewsAutoApproved",
+                )
+            }
+        };
+        let entry = app
+            .transition(to, actor, comment, now)
+            .map_err(|e| DependencyError::new("review", e.to_string()))?;
+        app.revision += 1;
+        let update = ApplicationUpdate {
+            application: &app,
+            history: &[entry],
+            number,
+            charges: &[],
+            now,
+        };
+        match services.store.update(update).await {
+            Ok(()) => {
+                tracing::info!(application_id = %app.id, status = to.as_str(), metric = metric, "automatic review applied");
+                return Ok(ReviewResult::Decided(to));
+            }
+            Err(StoreError::Refused(_)) => continue,
+            Err(StoreError::Dependency(e)) => return Err(e),
+        }
+    }
+    Err(DependencyError::new(
+        "review",
+        "application kept changing during review",
+    ))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecisionError {
+    #[error("application not found")]
+    NotFound,
+    #[error("not in manual review but {0:?}")]
+    InvalidState(ApplicationStatus),
+    #[error("too many concurrent changes")]
+    Contended,
+    #[error(transparent)]
+    Dependency(#[from] DependencyError),
+}
+
+/// An operator's decision on an application in manual review; the operator becomes the
+/// responsible person. Exactly one of concurrent decisions applies.
+pub async fn decide(
+    services: &Services,
+    id: Uuid,
+    decision: &Decision,
+    operator: &str,
+) -> Result<Application, DecisionError> {
+    for _ in 0..MAX_OPTIMISTIC_TRIES {
+        let mut app = services
+            .store
+            .get(id)
+            .await?
+            .ok_or(DecisionError::NotFound)?
+            .application;
+        let now = services.clock.now();
+        let status = app.effective_status(now);
+        if status != ApplicationStatus::ManualReview {
+            return Err(DecisionError::InvalidState(status));
+        }
+        let actor = Actor::Operator(operator.to_owned());
+        app.operator = Some(operator.to_owned());
+        let (to, comment, number, metric) = match decision {
+            Decision::Approve { comment } => {
+                let event = number_event(
+                    &app,
+                    NumberState::Active,
+                    actor.clone(),
+                    "Номер активирован",
+                    now,
+                );
+                (
+                    ApplicationStatus::Approved,
+                    comment.clone(),
+                    Some(NumberChange::Activate(event)),
+                    "ReviewsApproved",
+                )
+            }
+            Decision::Reject { reason, comment } => {
+                app.rejection_reason = Some(reason.as_str().to_owned());
+                let event = number_event(
+                    &app,
+                    NumberState::Pending,
+                    actor.clone(),
+                    "Заявка отклонена; номер освобождён",
+                    now,
+                );
+                (
+                    ApplicationStatus::Rejected,
+                    comment.clone(),
+                    Some(NumberChange::Release(event)),
+                    "ReviewsRejected",
+                )
+            }
+            Decision::RequestDocuments { documents, comment } => {
+                app.documents_required = documents.clone();
+                (
+                    ApplicationStatus::DocumentsRequired,
+                    comment.clone(),
+                    None,
+                    "ReviewsDocumentsRequired",
+                )
+            }
+        };
+        app.comment = comment.clone();
+        let entry = app
+            .transition(to, actor, comment, now)
+            .map_err(|e| DecisionError::InvalidState(e.from))?;
+        app.revision += 1;
+        let update = ApplicationUpdate {
+            application: &app,
+            history: &[entry],
+            number,
+            charges: &[],
+            now,
+        };
+        match services.store.update(update).await {
+            Ok(()) => {
+                tracing::info!(application_id = %id, status = to.as_str(), metric = metric, "operator decision applied");
+                return Ok(app);
+            }
+            Err(StoreError::Refused(_)) => continue,
+            Err(StoreError::Dependency(e)) => return Err(e.into()),
+        }
+    }
+    Err(DecisionError::Contended)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error("invalid cursor")]
+    InvalidCursor,
+    #[error(transparent)]
+    Dependency(#[from] DependencyError),
+}
+
+/// The review queue: applications in `status`, oldest first.
+pub async fn list_reviews(
+    services: &Services,
+    status: ApplicationStatus,
+    limit: u32,
+    cursor: Option<&str>,
+) -> Result<Page<Application>, ListError> {
+    match services.store.by_status(status, None, limit, cursor).await {
+        Ok(page) => Ok(page),
+        Err(StoreError::Refused(InvalidCursor)) => Err(ListError::InvalidCursor),
+        Err(StoreError::Dependency(e)) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentsError {
+    #[error("application not found")]
+    NotFound,
+    #[error("documents are not awaited; the application is {0:?}")]
+    InvalidState(ApplicationStatus),
+    #[error("more than 10 documents in total")]
+    TooMany,
+    #[error("too many concurrent changes")]
+    Contended,
+    #[error(transparent)]
+    Dependency(#[from] DependencyError),
+}
+
+/// Appends documents to an application that awaits them and sends it back to review.
+pub async fn add_documents(
+    services: &Services,
+    id: Uuid,
+    documents: &[Document],
+    caller: &Caller,
+) -> Result<Application, DocumentsError> {
+    for _ in 0..MAX_OPTIMISTIC_TRIES {
+        let stored = services
+            .store
+            .get(id)
+            .await?
+            .ok_or(DocumentsError::NotFound)?;
+        let mut app = stored.application;
+        let sub = caller
+            .acting_for(&app.organization.inn)
+            .ok_or(DocumentsError::NotFound)?
+            .to_owned();
+        let now = services.clock.now();
+        let status = app.effective_status(now);
+        if status != ApplicationStatus::DocumentsRequired {
+            return Err(DocumentsError::InvalidState(status));
+        }
+        if app.documents.len() + documents.len() > MAX_DOCUMENTS {
+            return Err(DocumentsError::TooMany);
+        }
+        app.documents.extend_from_slice(documents);
+        app.documents_required.clear();
+        let entry = app
+            .transition(
+                ApplicationStatus::UnderReview,
+                Actor::Applicant(sub),
+                Some("Документы добавлены".into()),
+                now,
+            )
+            .map_err(|e| DocumentsError::InvalidState(e.from))?;
+        app.review_attempts += 1;
+        app.last_queued_at = Some(now);
+        app.revision += 1;
+        let update = ApplicationUpdate {
+            application: &app,
+            history: &[entry],
+            number: None,
+            charges: &[],
+            now,
+        };
+        match services.store.update(update).await {
+            Ok(()) => {}
+            Err(StoreError::Refused(UpdateRefusal::Stale | UpdateRefusal::RateLimited { .. })) => {
+                continue;
+            }
+            Err(StoreError::Dependency(e)) => return Err(e.into()),
+        }
+        enqueue_review(services, id, app.review_attempts).await;
+        return Ok(app);
+    }
+    Err(DocumentsError::Contended)
+}

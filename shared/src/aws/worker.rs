@@ -1,0 +1,71 @@
+//! The non-HTTP functions: the review queue consumer and the scheduled sweep.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::{Error, LambdaEvent};
+use serde_json::{Value, json};
+
+use crate::app::{self, Services};
+use crate::ports::ReviewTicket;
+
+/// Reviews a batch, reporting only the messages that failed so that SQS retries those
+/// alone (`ReportBatchItemFailures`). A message that cannot be read is a failure too: after
+/// five receives it lands in the dead-letter queue. If every message failed, the invocation
+/// fails, so the error shows in the function's metrics.
+pub async fn review_batch(
+    services: &Services,
+    event: LambdaEvent<SqsEvent>,
+) -> Result<SqsBatchResponse, Error> {
+    let mut response = SqsBatchResponse::default();
+    let total = event.payload.records.len();
+    let mut failed = 0;
+    for record in event.payload.records {
+        let message_id = record.message_id.clone().unwrap_or_default();
+        let ticket: Option<ReviewTicket> = record
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_str(b).ok());
+        let outcome = match ticket {
+            Some(ticket) => {
+                let span = tracing::info_span!("review", message_id = %message_id, application_id = %ticket.application_id, attempt = ticket.attempt);
+                let _entered = span.enter();
+                app::review_application(services, &ticket)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+            None => Err("not a review ticket".to_owned()),
+        };
+        if let Err(reason) = outcome {
+            tracing::error!(message_id = %message_id, reason = %reason, "review message failed; SQS will retry it");
+            response.add_failure(message_id);
+            failed += 1;
+        }
+    }
+    if total > 0 && failed == total {
+        return Err(format!("all {total} review messages failed").into());
+    }
+    Ok(response)
+}
+
+/// Most applications one sweep touches; the rest wait 15 minutes for the next run.
+pub const SWEEP_BUDGET: u32 = 2_000;
+
+/// One scheduled sweep; returns what it did.
+pub async fn sweep(services: &Services, _event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let report = app::sweep(services, SWEEP_BUDGET).await?;
+    tracing::info!(
+        expired = report.expired,
+        overdue_marked = report.overdue_marked,
+        requeued = report.requeued,
+        skipped = report.skipped,
+        truncated = report.truncated,
+        "sweep finished"
+    );
+    Ok(json!({
+        "expired": report.expired,
+        "overdue_marked": report.overdue_marked,
+        "requeued": report.requeued,
+        "skipped": report.skipped,
+        "truncated": report.truncated,
+    }))
+}
