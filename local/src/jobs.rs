@@ -10,7 +10,8 @@ use corpnum::app::Services;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 
-/// One poll of the review queue: receive up to 10 messages, hand them to the worker as
+/// One poll of the review queue (`visibility_timeout` overrides the queue's for what is
+/// received, as tests do to retry at once): receive up to 10 messages, hand them to the worker as
 /// one batch, and delete only those it did not report as failed. Failed messages become
 /// visible again after the queue's visibility timeout and, after five receives, move to
 /// the dead-letter queue, exactly as with the Lambda event source mapping.
@@ -19,6 +20,7 @@ pub async fn poll_reviews(
     queue_url: &str,
     services: &Services,
     wait_seconds: i32,
+    visibility_timeout: Option<i32>,
 ) -> Result<usize, corpnum::ports::DependencyError> {
     let err = |e: String| corpnum::ports::DependencyError::new("sqs", e);
     let out = sqs
@@ -26,6 +28,7 @@ pub async fn poll_reviews(
         .queue_url(queue_url)
         .max_number_of_messages(10)
         .wait_time_seconds(wait_seconds)
+        .set_visibility_timeout(visibility_timeout)
         .message_system_attribute_names(MessageSystemAttributeName::All)
         .send()
         .await
@@ -93,10 +96,11 @@ pub async fn poll_reviews(
     Ok(messages.len())
 }
 
-/// Polls the review queue until the task is dropped.
+/// Polls the review queue until the task is dropped. Long polls last 2 s, within the
+/// SQS client's 3 s attempt timeout.
 pub async fn run_review_consumer(sqs: aws_sdk_sqs::Client, queue_url: String, services: Services) {
     loop {
-        if let Err(error) = poll_reviews(&sqs, &queue_url, &services, 5).await {
+        if let Err(error) = poll_reviews(&sqs, &queue_url, &services, 2, None).await {
             tracing::warn!(error = %error, "review queue poll failed");
             tokio::time::sleep(Duration::from_secs(1)).await;
         }

@@ -4,7 +4,9 @@
 mod concurrency;
 mod failures;
 mod idempotency;
+mod numbers;
 mod otp;
 mod personal_data;
+mod review;
 mod status;
 mod submit;

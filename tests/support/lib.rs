@@ -334,6 +334,189 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Runs the review worker over everything on the queue, as the event source mapping
+    /// would. Returns how many messages were handed to it.
+    pub async fn run_review_worker(&self) -> usize {
+        let mut total = 0;
+        loop {
+            let polled = corpnum_local::jobs::poll_reviews(
+                &self.world.clients.sqs,
+                &self.world.review_queue_url,
+                &self.world.services,
+                0,
+                Some(0),
+            )
+            .await;
+            match polled {
+                Ok(0) => return total,
+                Ok(n) => total += n,
+                Err(e) => panic!("review poll: {e}"),
+            }
+            if total > 1000 {
+                panic!("the review queue never drained");
+            }
+        }
+    }
+
+    /// One run of the scheduled sweeper.
+    pub async fn sweep(&self) -> Value {
+        match corpnum_local::jobs::sweep_once(&self.world.services).await {
+            Ok(report) => report,
+            Err(e) => panic!("sweep: {e}"),
+        }
+    }
+
+    /// Submits and confirms an application; returns (token, id).
+    pub async fn confirmed(&self, org: &Org, body: &Value) -> (String, String) {
+        let token = org_token(org);
+        let r = self.submit(&token, body).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let id = r.id();
+        let phone = r.body["phone"].as_str().unwrap_or_default().to_owned();
+        let code = self.last_code(&phone).await;
+        let v = self.verify(&token, &id, &code).await;
+        assert_eq!(v.status, 200, "{}", v.text);
+        (token, id)
+    }
+
+    /// An application taken all the way to an active number by automatic approval.
+    pub async fn active_number(&self, org: &Org, phone: &str) -> (String, String) {
+        let (token, id) = self
+            .confirmed(org, &signed_body(org, phone, "2099-12-31"))
+            .await;
+        self.run_review_worker().await;
+        let status = self.application(&token, &id).await;
+        assert_eq!(status.body["status"], "approved", "{}", status.text);
+        (token, id)
+    }
+
+    pub async fn decide(&self, token: &str, id: &str, body: &Value) -> Response {
+        self.post_json(
+            &format!("/v1/applications/{id}/decision"),
+            Some(token),
+            body,
+        )
+        .await
+    }
+
+    pub async fn reviews(&self, token: &str, query: &str) -> Response {
+        self.send(self.request(
+            reqwest::Method::GET,
+            &format!("/v1/reviews{query}"),
+            Some(token),
+        ))
+        .await
+    }
+
+    pub async fn add_documents(&self, token: &str, id: &str, body: &Value) -> Response {
+        self.post_json(
+            &format!("/v1/applications/{id}/documents"),
+            Some(token),
+            body,
+        )
+        .await
+    }
+
+    pub async fn request_deactivation(&self, token: &str, phone: &str, body: &Value) -> Response {
+        self.post_json(
+            &format!("/v1/numbers/{}/deactivation", phone.replace('+', "%2B")),
+            Some(token),
+            body,
+        )
+        .await
+    }
+
+    pub async fn confirm_deactivation(&self, token: &str, phone: &str, body: &Value) -> Response {
+        self.post_json(
+            &format!(
+                "/v1/numbers/{}/deactivation/confirm",
+                phone.replace('+', "%2B")
+            ),
+            Some(token),
+            body,
+        )
+        .await
+    }
+
+    pub async fn rebind(
+        &self,
+        token: &str,
+        phone: &str,
+        if_match: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let mut rb = self
+            .request(
+                reqwest::Method::PUT,
+                &format!("/v1/numbers/{}/employee", phone.replace('+', "%2B")),
+                Some(token),
+            )
+            .json(body);
+        if let Some(tag) = if_match {
+            rb = rb.header("If-Match", tag);
+        }
+        self.send(rb).await
+    }
+
+    /// Puts a raw message on the review queue.
+    pub async fn enqueue_raw(&self, body: &str) {
+        let sent = self
+            .world
+            .clients
+            .sqs
+            .send_message()
+            .queue_url(&self.world.review_queue_url)
+            .message_body(body)
+            .send()
+            .await;
+        if let Err(e) = sent {
+            panic!("sqs: {e:?}");
+        }
+    }
+
+    /// Messages in the review dead-letter queue.
+    pub async fn dead_letters(&self) -> Vec<String> {
+        let url = self
+            .world
+            .clients
+            .sqs
+            .get_queue_url()
+            .queue_name(format!("{}-review-dlq", self.table()))
+            .send()
+            .await
+            .ok()
+            .and_then(|o| o.queue_url)
+            .unwrap_or_default();
+        let out = self
+            .world
+            .clients
+            .sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .send()
+            .await;
+        out.ok()
+            .and_then(|o| o.messages)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|m| m.body)
+            .collect()
+    }
+}
+
+/// A submission with a qualified signature valid until `valid_until`.
+pub fn signed_body(org: &Org, phone: &str, valid_until: &str) -> Value {
+    let mut body = application_body(org, phone);
+    body["signature"] = json!({
+        "certificate_thumbprint": "a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2",
+        "issuer": "Тестовый УЦ",
+        "valid_until": valid_until,
+    });
+    body
+}
+
 pub struct Response {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,

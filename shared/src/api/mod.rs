@@ -240,10 +240,13 @@ pub(crate) fn authorize(req: &ApiRequest, access: Access) -> Result<Caller, ApiE
         .unwrap_or("")
         .split_whitespace()
         .collect();
-    if access == Access::Read && scopes.contains(&SCOPE_OPERATOR) {
+    if matches!(access, Access::Read | Access::Operator) && scopes.contains(&SCOPE_OPERATOR) {
         return Ok(Caller::Operator {
             sub: sub.to_owned(),
         });
+    }
+    if access == Access::Operator {
+        return Err(ApiError::Forbidden);
     }
     if scopes.contains(&SCOPE_ORG) {
         let inn = claims

@@ -97,6 +97,42 @@ pub const ROUTES: &[RouteSpec] = &[
         path: "/v1/numbers/{phone}",
         function: Function::CheckStatus,
     },
+    RouteSpec {
+        route: Route::AddDocuments,
+        method: "POST",
+        path: "/v1/applications/{id}/documents",
+        function: Function::SubmitApplication,
+    },
+    RouteSpec {
+        route: Route::RequestDeactivation,
+        method: "POST",
+        path: "/v1/numbers/{phone}/deactivation",
+        function: Function::Deactivate,
+    },
+    RouteSpec {
+        route: Route::ConfirmDeactivation,
+        method: "POST",
+        path: "/v1/numbers/{phone}/deactivation/confirm",
+        function: Function::Deactivate,
+    },
+    RouteSpec {
+        route: Route::RebindEmployee,
+        method: "PUT",
+        path: "/v1/numbers/{phone}/employee",
+        function: Function::RebindEmployee,
+    },
+    RouteSpec {
+        route: Route::ListReviews,
+        method: "GET",
+        path: "/v1/reviews",
+        function: Function::ReviewDecision,
+    },
+    RouteSpec {
+        route: Route::Decide,
+        method: "POST",
+        path: "/v1/applications/{id}/decision",
+        function: Function::ReviewDecision,
+    },
 ];
 
 /// Matches a request path against one pattern, returning the captured parameters.

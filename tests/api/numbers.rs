@@ -1,0 +1,328 @@
+use chrono::Duration;
+use corpnum_tests::*;
+use serde_json::json;
+
+use crate::idempotency::join_all;
+
+#[tokio::test]
+async fn deactivation_is_confirmed_by_sms_and_frees_the_number() {
+    let app = TestApp::spawn().await;
+    let org = Org::sample();
+    let phone = random_phone();
+    let (token, _) = app.active_number(&org, &phone).await;
+
+    let r = app
+        .request_deactivation(
+            &token,
+            &phone,
+            &json!({ "reason": "division_closed", "comment": "Отдел закрыт" }),
+        )
+        .await;
+
+    assert_eq!(r.status, 202, "{}", r.text);
+    let deactivation_id = r.body["deactivation_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(r.body["otp"]["attempts_left"], 3);
+    assert_eq!(
+        app.sms_to(&phone).await.len(),
+        2,
+        "activation and deactivation codes"
+    );
+    let code = app.last_code(&phone).await;
+    let r = app
+        .confirm_deactivation(
+            &token,
+            &phone,
+            &json!({ "deactivation_id": deactivation_id, "code": code }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    for field in [
+        "act_number",
+        "phone",
+        "organization_inn",
+        "reason",
+        "deactivated_at",
+        "deactivated_by",
+    ] {
+        assert!(!r.body[field].is_null(), "{field} in {}", r.text);
+    }
+    assert_eq!(r.body["reason"], "division_closed");
+
+    let number = app.number(&token, &phone).await;
+    assert_eq!(number.body["state"], "deactivated");
+    let act = number.body["history"]
+        .as_array()
+        .and_then(|h| h.iter().find_map(|e| e["act"].as_object().cloned()));
+    assert_eq!(
+        act.map(|a| a["act_number"].clone()),
+        Some(r.body["act_number"].clone()),
+        "the act stays in the number's history"
+    );
+
+    let other = Org::random();
+    let r = app
+        .submit(&org_token(&other), &application_body(&other, &phone))
+        .await;
+    assert_eq!(
+        r.status, 201,
+        "a deactivated number can be applied for again: {}",
+        r.text
+    );
+}
+
+#[tokio::test]
+async fn deactivation_codes_follow_the_code_policy() {
+    let app = TestApp::spawn().await;
+    let org = Org::sample();
+    let phone = random_phone();
+    let (token, _) = app.active_number(&org, &phone).await;
+    let r = app
+        .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
+        .await;
+    let id = r.body["deactivation_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let code = app.last_code(&phone).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+
+    let r = app
+        .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (429, Some("resend_too_early"))
+    );
+    assert!(r.header("retry-after").is_some());
+
+    let confirm = |c: &str| json!({ "deactivation_id": id, "code": c });
+    let r = app
+        .confirm_deactivation(&token, &phone, &confirm(wrong))
+        .await;
+    assert_eq!((r.status, r.body["attempts_left"].as_u64()), (422, Some(2)));
+    app.confirm_deactivation(&token, &phone, &confirm(wrong))
+        .await;
+    let r = app
+        .confirm_deactivation(&token, &phone, &confirm(wrong))
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (423, Some("otp_attempts_exceeded"))
+    );
+    let r = app
+        .confirm_deactivation(&token, &phone, &confirm(&code))
+        .await;
+    assert_eq!(r.status, 423, "the code is spent");
+    assert_eq!(app.number(&token, &phone).await.body["state"], "active");
+
+    // A new request, after the cooldown, gets a fresh code.
+    app.advance(Duration::seconds(120));
+    let r = app
+        .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
+        .await;
+    assert_eq!(r.status, 202);
+    let id2 = r.body["deactivation_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    app.advance(Duration::minutes(5));
+    let code2 = app.last_code(&phone).await;
+    let r = app
+        .confirm_deactivation(
+            &token,
+            &phone,
+            &json!({ "deactivation_id": id2, "code": code2 }),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (410, Some("otp_expired"))
+    );
+}
+
+#[tokio::test]
+async fn only_the_owner_of_an_active_number_deactivates_it() {
+    let app = TestApp::spawn().await;
+    let org = Org::sample();
+    let phone = random_phone();
+    let token = org_token(&org);
+    app.submit(&token, &application_body(&org, &phone)).await;
+    let body = json!({ "reason": "operator_change" });
+
+    let r = app.request_deactivation(&token, &phone, &body).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (409, Some("invalid_state")),
+        "still pending"
+    );
+    assert_eq!(
+        app.request_deactivation(&org_token(&Org::random()), &phone, &body)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.request_deactivation(&operator_token(), &phone, &body)
+            .await
+            .status,
+        403
+    );
+    let r = app
+        .request_deactivation(&token, &phone, &json!({ "reason": "bored" }))
+        .await;
+    assert_eq!(
+        r.field_errors(),
+        vec![("reason".to_owned(), "invalid_value".to_owned())]
+    );
+    let r = app
+        .confirm_deactivation(
+            &token,
+            &phone,
+            &json!({ "deactivation_id": "x", "code": "12" }),
+        )
+        .await;
+    assert_eq!(r.field_errors().len(), 2, "{}", r.text);
+}
+
+#[tokio::test]
+async fn a_policy_violation_sends_the_next_application_to_manual_review() {
+    let app = TestApp::spawn().await;
+    let org = Org::sample();
+    let phone = random_phone();
+    let (token, _) = app.active_number(&org, &phone).await;
+    let r = app
+        .request_deactivation(&token, &phone, &json!({ "reason": "policy_violation" }))
+        .await;
+    let id = r.body["deactivation_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let code = app.last_code(&phone).await;
+    assert_eq!(
+        app.confirm_deactivation(
+            &token,
+            &phone,
+            &json!({ "deactivation_id": id, "code": code })
+        )
+        .await
+        .status,
+        200
+    );
+
+    let other = Org::random();
+    let (other_token, other_id) = app
+        .confirmed(&other, &signed_body(&other, &phone, "2099-01-01"))
+        .await;
+    app.run_review_worker().await;
+
+    let status = app.application(&other_token, &other_id).await;
+    assert_eq!(
+        status.body["status"], "manual_review",
+        "a signature alone does not clear a recent violation"
+    );
+}
+
+#[tokio::test]
+async fn rebinding_needs_the_current_version() {
+    let app = TestApp::spawn().await;
+    let org = Org::sample();
+    let phone = random_phone();
+    let (token, _) = app.active_number(&org, &phone).await;
+    let number = app.number(&token, &phone).await;
+    let etag = number.header("etag").unwrap_or_default().to_owned();
+    let new_employee = json!({ "snils": "006-996-682 00", "full_name": "Петрова Анна Сергеевна" });
+
+    let r = app.rebind(&token, &phone, None, &new_employee).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (428, Some("precondition_required"))
+    );
+    let r = app
+        .rebind(&token, &phone, Some("\"999\""), &new_employee)
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (412, Some("precondition_failed"))
+    );
+    let same = json!({ "snils": "112-233-445 95", "full_name": "Иванов Иван Иванович" });
+    let r = app.rebind(&token, &phone, Some(&etag), &same).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (409, Some("invalid_state"))
+    );
+    let r = app
+        .rebind(
+            &token,
+            &phone,
+            Some(&etag),
+            &json!({ "snils": "1", "full_name": "Я" }),
+        )
+        .await;
+    assert_eq!(r.field_errors().len(), 2, "{}", r.text);
+    assert_eq!(
+        app.rebind(
+            &org_token(&Org::random()),
+            &phone,
+            Some(&etag),
+            &new_employee
+        )
+        .await
+        .status,
+        404
+    );
+
+    let r = app.rebind(&token, &phone, Some(&etag), &new_employee).await;
+
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["message"], "Привязка обновлена");
+    assert_eq!(r.body["employee"]["snils_masked"], "***-***-682 00");
+    let new_etag = r.header("etag").unwrap_or_default().to_owned();
+    assert_ne!(new_etag, etag);
+    assert_eq!(
+        app.number(&token, &phone).await.header("etag"),
+        Some(new_etag.as_str())
+    );
+    let r = app.rebind(&token, &phone, Some(&etag), &same).await;
+    assert_eq!(r.status, 412, "the old version is stale now");
+}
+
+#[tokio::test]
+async fn concurrent_rebinds_with_one_version_have_one_winner() {
+    let app = TestApp::spawn().await;
+    let org = Org::sample();
+    let phone = random_phone();
+    let (token, _) = app.active_number(&org, &phone).await;
+    let etag = app
+        .number(&token, &phone)
+        .await
+        .header("etag")
+        .unwrap_or_default()
+        .to_owned();
+    let employees = [
+        json!({ "snils": "006-996-682 00", "full_name": "Петрова Анна" }),
+        json!({ "snils": "001-001-998 00", "full_name": "Сидоров Пётр" }),
+        json!({ "snils": "006-996-682 00", "full_name": "Петрова Анна Сергеевна" }),
+        json!({ "snils": "001-001-998 00", "full_name": "Сидоров Пётр Ильич" }),
+    ];
+
+    let responses = join_all(
+        employees
+            .iter()
+            .map(|e| app.rebind(&token, &phone, Some(&etag), e))
+            .collect(),
+    )
+    .await;
+
+    assert_eq!(responses.iter().filter(|r| r.status == 200).count(), 1);
+    assert!(
+        responses
+            .iter()
+            .filter(|r| r.status != 200)
+            .all(|r| r.status == 412),
+        "{:?}",
+        responses.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+}
