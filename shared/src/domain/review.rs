@@ -116,3 +116,108 @@ pub enum Decision {
         comment: Option<String>,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Duration, Utc};
+
+    use super::*;
+    use crate::domain::{
+        Actor, ApplicationStatus, Document, Employee, FullName, Inn, Kpp, NumberState, Ogrn,
+        Organization, OrganizationName, OtpLedger, OtpPolicy, PhoneNumber, Signature, Snils,
+    };
+    use crate::domain::{DeactivationAct, DeactivationReason};
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z").unwrap().with_timezone(&Utc)
+    }
+
+    fn app(docs: &[&str], signature_until: Option<&str>) -> Application {
+        let doc = |t: &str| Document::parse(t, "a.pdf", "application/pdf", 1, &"a".repeat(64)).unwrap();
+        Application {
+            id: uuid::Uuid::nil(),
+            organization: Organization::new(
+                Inn::parse("7707083893").unwrap(),
+                Ogrn::parse("1027700132195").unwrap(),
+                Some(Kpp::parse("773601001").unwrap()),
+                OrganizationName::parse("ООО").unwrap(),
+            )
+            .unwrap(),
+            phone: PhoneNumber::parse("+79161234567").unwrap(),
+            employee: Employee { snils: Snils::parse("11223344595").unwrap(), full_name: FullName::parse("А Б").unwrap() },
+            documents: docs.iter().map(|d| doc(d)).collect(),
+            signature: signature_until.map(|u| Signature::parse(&"a".repeat(40), "УЦ", u).unwrap()),
+            status: ApplicationStatus::UnderReview,
+            submitted_by: "u".into(),
+            created_at: now(),
+            updated_at: now(),
+            status_since: now(),
+            otp: OtpLedger::first("d".into(), now(), &OtpPolicy::default()),
+            expected_completion_at: None,
+            operator: None,
+            comment: None,
+            rejection_reason: None,
+            documents_required: vec![],
+            overdue: false,
+            review_attempts: 1,
+            last_queued_at: None,
+            revision: 1,
+        }
+    }
+
+    const FULL: [&str; 3] = ["registration_certificate", "charter", "power_of_attorney"];
+
+    fn violation(days_ago: i64, reason: DeactivationReason) -> NumberEvent {
+        let at = now() - Duration::days(days_ago);
+        NumberEvent {
+            at,
+            from: Some(NumberState::Active),
+            to: NumberState::Deactivated,
+            actor: Actor::Applicant("x".into()),
+            application_id: None,
+            comment: None,
+            act: Some(DeactivationAct {
+                act_number: "ДА-1".into(),
+                phone: PhoneNumber::parse("+79161234567").unwrap(),
+                organization_inn: Inn::parse("7707083893").unwrap(),
+                reason,
+                deactivated_at: at,
+                deactivated_by: "x".into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn checks_run_in_the_spec_order() {
+        assert_eq!(
+            automatic_review(&app(&["charter"], Some("2000-01-01")), &[], now()),
+            AutomaticOutcome::DocumentsRequired(vec![
+                DocumentType::RegistrationCertificate,
+                DocumentType::PowerOfAttorney,
+                DocumentType::AppointmentOrder
+            ]),
+            "missing documents come before an expired signature"
+        );
+        assert_eq!(automatic_review(&app(&FULL, Some("2000-01-01")), &[], now()), AutomaticOutcome::SignatureInvalid);
+        assert_eq!(
+            automatic_review(&app(&FULL, None), &[], now()),
+            AutomaticOutcome::ManualReview { reason: ManualReason::NoSignature }
+        );
+        assert_eq!(automatic_review(&app(&FULL, Some("2030-01-01")), &[], now()), AutomaticOutcome::Approved);
+    }
+
+    #[test]
+    fn a_policy_violation_within_90_days_needs_an_operator() {
+        let signed = app(&FULL, Some("2030-01-01"));
+        let manual = AutomaticOutcome::ManualReview { reason: ManualReason::RecentPolicyViolation };
+        assert_eq!(automatic_review(&signed, &[violation(90, DeactivationReason::PolicyViolation)], now()), manual);
+        assert_eq!(
+            automatic_review(&signed, &[violation(91, DeactivationReason::PolicyViolation)], now()),
+            AutomaticOutcome::Approved
+        );
+        assert_eq!(
+            automatic_review(&signed, &[violation(1, DeactivationReason::DivisionClosed)], now()),
+            AutomaticOutcome::Approved
+        );
+    }
+}
