@@ -129,11 +129,14 @@ mod tests {
     use crate::domain::{DeactivationAct, DeactivationReason};
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z").unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     fn app(docs: &[&str], signature_until: Option<&str>) -> Application {
-        let doc = |t: &str| Document::parse(t, "a.pdf", "application/pdf", 1, &"a".repeat(64)).unwrap();
+        let doc =
+            |t: &str| Document::parse(t, "a.pdf", "application/pdf", 1, &"a".repeat(64)).unwrap();
         Application {
             id: uuid::Uuid::nil(),
             organization: Organization::new(
@@ -144,7 +147,10 @@ mod tests {
             )
             .unwrap(),
             phone: PhoneNumber::parse("+79161234567").unwrap(),
-            employee: Employee { snils: Snils::parse("11223344595").unwrap(), full_name: FullName::parse("А Б").unwrap() },
+            employee: Employee {
+                snils: Snils::parse("11223344595").unwrap(),
+                full_name: FullName::parse("А Б").unwrap(),
+            },
             documents: docs.iter().map(|d| doc(d)).collect(),
             signature: signature_until.map(|u| Signature::parse(&"a".repeat(40), "УЦ", u).unwrap()),
             status: ApplicationStatus::UnderReview,
@@ -198,25 +204,50 @@ mod tests {
             ]),
             "missing documents come before an expired signature"
         );
-        assert_eq!(automatic_review(&app(&FULL, Some("2000-01-01")), &[], now()), AutomaticOutcome::SignatureInvalid);
+        assert_eq!(
+            automatic_review(&app(&FULL, Some("2000-01-01")), &[], now()),
+            AutomaticOutcome::SignatureInvalid
+        );
         assert_eq!(
             automatic_review(&app(&FULL, None), &[], now()),
-            AutomaticOutcome::ManualReview { reason: ManualReason::NoSignature }
+            AutomaticOutcome::ManualReview {
+                reason: ManualReason::NoSignature
+            }
         );
-        assert_eq!(automatic_review(&app(&FULL, Some("2030-01-01")), &[], now()), AutomaticOutcome::Approved);
+        assert_eq!(
+            automatic_review(&app(&FULL, Some("2030-01-01")), &[], now()),
+            AutomaticOutcome::Approved
+        );
     }
 
     #[test]
     fn a_policy_violation_within_90_days_needs_an_operator() {
         let signed = app(&FULL, Some("2030-01-01"));
-        let manual = AutomaticOutcome::ManualReview { reason: ManualReason::RecentPolicyViolation };
-        assert_eq!(automatic_review(&signed, &[violation(90, DeactivationReason::PolicyViolation)], now()), manual);
+        let manual = AutomaticOutcome::ManualReview {
+            reason: ManualReason::RecentPolicyViolation,
+        };
         assert_eq!(
-            automatic_review(&signed, &[violation(91, DeactivationReason::PolicyViolation)], now()),
+            automatic_review(
+                &signed,
+                &[violation(90, DeactivationReason::PolicyViolation)],
+                now()
+            ),
+            manual
+        );
+        assert_eq!(
+            automatic_review(
+                &signed,
+                &[violation(91, DeactivationReason::PolicyViolation)],
+                now()
+            ),
             AutomaticOutcome::Approved
         );
         assert_eq!(
-            automatic_review(&signed, &[violation(1, DeactivationReason::DivisionClosed)], now()),
+            automatic_review(
+                &signed,
+                &[violation(1, DeactivationReason::DivisionClosed)],
+                now()
+            ),
             AutomaticOutcome::Approved
         );
     }
