@@ -17,7 +17,7 @@ export CORPNUM_DYNAMODB_PORT ?= 8000
 export CORPNUM_MOTO_PORT     ?= 5000
 export LOCAL_JWT_SECRET      ?= corpnum-local-secret
 
-.PHONY: help deps java run test lint unit integration token otp reset clean
+.PHONY: help deps java run test lint infra-check unit integration token otp reset clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,6 +34,16 @@ java:
 	.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+.venv-infra/.installed: infra/requirements.txt
+	$(PYTHON) -m venv .venv-infra
+	.venv-infra/bin/pip install --quiet --disable-pip-version-check -r infra/requirements.txt
+	@touch $@
+
+.venv-checkov/.installed: infra/requirements-checkov.txt
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-checkov.txt
+	@touch $@
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -42,12 +52,17 @@ run: deps ## Run the whole system on 127.0.0.1:3000 (Ctrl-C stops everything)
 	$(CARGO) build -p corpnum-local
 	exec ./target/debug/corpnum-local serve
 
-test: deps lint ## Pass every test: unit, property and integration against the local AWS stack
+test: deps lint infra-check ## Pass every test: unit, property, integration, template checks
 	$(CARGO) test --workspace --all-targets -- --test-threads 8
 
 lint: ## Formatting and clippy, warnings as errors
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+infra-check: .venv-infra/.installed .venv-checkov/.installed ## cfn-lint, sam validate --lint, checkov on infra/template.yaml
+	.venv-infra/bin/cfn-lint infra/template.yaml
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=eu-central-1 .venv-infra/bin/sam validate --lint -t infra/template.yaml
+	.venv-checkov/bin/checkov -f infra/template.yaml --config-file infra/.checkov.yaml
 
 unit: ## Domain tests only (no AWS SDK, seconds)
 	$(CARGO) test -p corpnum --lib

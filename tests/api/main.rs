@@ -10,3 +10,4 @@ mod personal_data;
 mod review;
 mod status;
 mod submit;
+mod template;

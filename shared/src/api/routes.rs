@@ -34,6 +34,25 @@ impl Function {
             Self::ReviewDecision => "review-decision",
         }
     }
+
+    /// Whether the function issues or checks SMS codes, and so needs the hashing key.
+    pub fn handles_codes(self) -> bool {
+        matches!(
+            self,
+            Self::SubmitApplication | Self::VerifyOtp | Self::Deactivate
+        )
+    }
+}
+
+impl Route {
+    /// The token scopes API Gateway's authorizer accepts for the route (any one of them).
+    pub fn scopes(self) -> &'static [&'static str] {
+        match self {
+            Self::GetApplication | Self::GetNumber => &["corpnum/org", "corpnum/operator"],
+            Self::ListReviews | Self::Decide => &["corpnum/operator"],
+            _ => &["corpnum/org"],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -24,6 +24,31 @@ pub enum ConfigError {
     Invalid(&'static str, String),
 }
 
+/// Every environment variable the functions read; the template test checks the SAM
+/// template against this list.
+pub const ENV_VARS: &[&str] = &[
+    "CORPNUM_TABLE",
+    "CORPNUM_REVIEW_QUEUE_URL",
+    "CORPNUM_OTP_SECRET",
+    "CORPNUM_OTP_SECRET_ARN",
+    "CORPNUM_SUPPORT_PHONE",
+    "CORPNUM_SUPPORT_EMAIL",
+    "CORPNUM_SMS_SENDER_ID",
+    "CORPNUM_LIMIT_SENDS_PER_APPLICATION",
+    "CORPNUM_LIMIT_SENDS_PER_PHONE_PER_DAY",
+    "CORPNUM_LIMIT_APPLICATIONS_PER_ORG_PER_DAY",
+    "CORPNUM_METRICS_NAMESPACE",
+    "CORPNUM_LOCAL",
+];
+
+/// Variables every deployed function needs.
+pub const REQUIRED_ENV_VARS: &[&str] = &[
+    "CORPNUM_TABLE",
+    "CORPNUM_REVIEW_QUEUE_URL",
+    "CORPNUM_SUPPORT_PHONE",
+    "CORPNUM_SUPPORT_EMAIL",
+];
+
 /// Everything read from the environment.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -53,17 +78,33 @@ fn number(name: &'static str, default: u32) -> Result<u32, ConfigError> {
     }
 }
 
+fn secret(bytes: Vec<u8>, name: &'static str) -> Result<OtpSecret, ConfigError> {
+    OtpSecret::new(bytes).ok_or_else(|| ConfigError::Invalid(name, "shorter than 16 bytes".into()))
+}
+
 impl Settings {
-    pub fn from_env() -> Result<Self, ConfigError> {
+    /// Reads the settings. The code-hashing key comes from `CORPNUM_OTP_SECRET`, or from
+    /// the Secrets Manager secret named by `CORPNUM_OTP_SECRET_ARN`; without either the
+    /// process refuses to start, unless it is local (`CORPNUM_LOCAL=1`, a fixed development
+    /// key) or never issues or checks codes (`handles_codes = false`: a random key that
+    /// hashes nothing, so those functions need no access to the secret).
+    pub async fn load(config: &SdkConfig, handles_codes: bool) -> Result<Self, ConfigError> {
         let local = var("CORPNUM_LOCAL").is_some_and(|v| v == "1" || v == "true");
-        let secret = match (var("CORPNUM_OTP_SECRET"), local) {
-            (Some(s), _) => s,
-            (None, true) => LOCAL_OTP_SECRET.to_owned(),
-            (None, false) => return Err(ConfigError::Missing("CORPNUM_OTP_SECRET")),
+        let otp_secret = match (var("CORPNUM_OTP_SECRET"), var("CORPNUM_OTP_SECRET_ARN")) {
+            (Some(value), _) => secret(value.into_bytes(), "CORPNUM_OTP_SECRET")?,
+            (None, Some(arn)) => {
+                secret(fetch_secret(config, &arn).await?, "CORPNUM_OTP_SECRET_ARN")?
+            }
+            (None, None) if local => {
+                secret(LOCAL_OTP_SECRET.as_bytes().to_vec(), "CORPNUM_OTP_SECRET")?
+            }
+            (None, None) if !handles_codes => {
+                let mut key = [0u8; 32];
+                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+                secret(key.to_vec(), "CORPNUM_OTP_SECRET")?
+            }
+            (None, None) => return Err(ConfigError::Missing("CORPNUM_OTP_SECRET_ARN")),
         };
-        let otp_secret = OtpSecret::new(secret.into_bytes()).ok_or_else(|| {
-            ConfigError::Invalid("CORPNUM_OTP_SECRET", "shorter than 16 bytes".into())
-        })?;
         let defaults = OtpPolicy::default();
         Ok(Self {
             table: required("CORPNUM_TABLE")?,
@@ -92,6 +133,28 @@ impl Settings {
             local,
         })
     }
+}
+
+/// The secret's string value, from Secrets Manager (or a compatible service).
+pub async fn fetch_secret(config: &SdkConfig, arn: &str) -> Result<Vec<u8>, ConfigError> {
+    let client = aws_sdk_secretsmanager::Client::new(config);
+    let out = client
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|e| {
+            ConfigError::Invalid(
+                "CORPNUM_OTP_SECRET_ARN",
+                super::sdk_failure("secretsmanager", e).to_string(),
+            )
+        })?;
+    out.secret_string
+        .map(String::into_bytes)
+        .or_else(|| out.secret_binary.map(|b| b.into_inner()))
+        .ok_or_else(|| {
+            ConfigError::Invalid("CORPNUM_OTP_SECRET_ARN", "the secret has no value".into())
+        })
 }
 
 /// The SDK configuration: region, credentials and endpoints from the standard AWS

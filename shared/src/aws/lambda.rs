@@ -87,17 +87,18 @@ pub async fn handle(
 }
 
 /// Logs, settings (failing fast on a missing one) and clients, built once per process.
-async fn init(name: &str) -> Result<Services, Error> {
+async fn init(name: &str, handles_codes: bool) -> Result<Services, Error> {
     super::telemetry::init();
-    let settings = super::config::Settings::from_env()?;
-    let clients = super::config::Clients::new(&super::config::sdk_config().await);
+    let sdk = super::config::sdk_config().await;
+    let settings = super::config::Settings::load(&sdk, handles_codes).await?;
+    let clients = super::config::Clients::new(&sdk);
     tracing::info!(function = name, "function initialised");
     Ok(super::config::services(&settings, &clients))
 }
 
 /// The whole `main` of an HTTP function.
 pub async fn run(function: Function) -> Result<(), Error> {
-    let services = init(function.name()).await?;
+    let services = init(function.name(), function.handles_codes()).await?;
     lambda_http::run(service_fn(|event: Request| {
         handle(function, &services, event)
     }))
@@ -106,7 +107,7 @@ pub async fn run(function: Function) -> Result<(), Error> {
 
 /// The whole `main` of the review queue consumer.
 pub async fn run_review_worker() -> Result<(), Error> {
-    let services = init("review-worker").await?;
+    let services = init("review-worker", false).await?;
     lambda_runtime::run(lambda_runtime::service_fn(|event| {
         super::worker::review_batch(&services, event)
     }))
@@ -115,7 +116,7 @@ pub async fn run_review_worker() -> Result<(), Error> {
 
 /// The whole `main` of the scheduled sweeper.
 pub async fn run_review_sweeper() -> Result<(), Error> {
-    let services = init("review-sweeper").await?;
+    let services = init("review-sweeper", false).await?;
     lambda_runtime::run(lambda_runtime::service_fn(|event| {
         super::worker::sweep(&services, event)
     }))
