@@ -209,3 +209,40 @@ fn environment_variables_are_the_ones_the_code_reads() {
         );
     }
 }
+
+#[test]
+fn the_dashboard_reads_exactly_the_metrics_the_code_emits() {
+    let t = template();
+    let body = match &t["Resources"]["Dashboard"]["Properties"]["DashboardBody"] {
+        Value::Tagged(tagged) => tagged.value.as_str().unwrap_or_default().to_owned(),
+        other => other.as_str().unwrap_or_default().to_owned(),
+    };
+    // Metric rows: ["namespace", "Name", ...]; "." repeats the row above's value.
+    let mut on_dashboard = BTreeSet::new();
+    let mut namespace = String::new();
+    for row in body.split('[').skip(1) {
+        let cells: Vec<String> = row
+            .split(']')
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .map(|c| c.trim().trim_matches('"').to_owned())
+            .collect();
+        let (Some(first), Some(name)) = (cells.first(), cells.get(1)) else {
+            continue;
+        };
+        if first != "." {
+            namespace = first.clone();
+        }
+        if namespace == "corpnum-${Stage}" && !name.is_empty() && name != "." {
+            on_dashboard.insert(name.clone());
+        }
+    }
+    let emitted: BTreeSet<String> = corpnum::aws::metrics::METRICS
+        .iter()
+        .map(|m| (*m).to_owned())
+        .collect();
+    assert_eq!(on_dashboard, emitted);
+    let alarm = &t["Resources"]["SmsFailuresAlarm"]["Properties"]["MetricName"];
+    assert!(emitted.contains(alarm.as_str().unwrap_or_default()));
+}

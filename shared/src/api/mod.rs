@@ -48,6 +48,8 @@ pub struct ApiRequest {
     pub platform_request_id: String,
     /// `None` when no token was verified.
     pub claims: Option<Claims>,
+    /// The first invocation of this process (logged, for cold-start analysis).
+    pub cold_start: bool,
 }
 
 pub type ApiResponse = http::Response<String>;
@@ -133,6 +135,7 @@ pub async fn handle(function: Function, services: &Services, req: ApiRequest) ->
         function = function.name(),
         route = tracing::field::Empty,
         application_id = tracing::field::Empty,
+        cold_start = req.cold_start,
     );
     async {
         let result = match resolve(&req) {

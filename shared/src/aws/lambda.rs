@@ -1,6 +1,8 @@
 //! Glue between `lambda_http` and the framework-neutral API: the same conversion serves
 //! the deployed functions and the local host.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Error, Request, RequestExt, Response, service_fn};
 
@@ -67,6 +69,7 @@ pub fn api_request(event: Request) -> ApiRequest {
         body,
         platform_request_id: request_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
         claims,
+        cold_start: false,
     }
 }
 
@@ -75,15 +78,25 @@ pub fn lambda_response(response: api::ApiResponse) -> Response<Body> {
     Response::from_parts(parts, Body::Text(body))
 }
 
-/// One HTTP function's handler.
+/// Whether this process has served an invocation yet.
+static COLD: AtomicBool = AtomicBool::new(true);
+
+/// True exactly once per process: on its first invocation.
+pub fn cold_start() -> bool {
+    COLD.swap(false, Ordering::Relaxed)
+}
+
+/// One HTTP function's handler: the request, then the invocation's metrics.
 pub async fn handle(
     function: Function,
     services: &Services,
     event: Request,
 ) -> Result<Response<Body>, Error> {
-    Ok(lambda_response(
-        api::handle(function, services, api_request(event)).await,
-    ))
+    let mut request = api_request(event);
+    request.cold_start = cold_start();
+    let response = api::handle(function, services, request).await;
+    super::metrics::flush(function.name());
+    Ok(lambda_response(response))
 }
 
 /// Logs, settings (failing fast on a missing one) and clients, built once per process.

@@ -4,6 +4,7 @@ pub mod config;
 pub mod dynamo;
 pub mod lambda;
 pub mod messaging;
+pub mod metrics;
 pub mod schema;
 pub mod telemetry;
 pub mod worker;

@@ -3,6 +3,7 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{Error, LambdaEvent};
 use serde_json::{Value, json};
+use tracing::Instrument;
 
 use crate::app::{self, Services};
 use crate::ports::ReviewTicket;
@@ -12,6 +13,17 @@ use crate::ports::ReviewTicket;
 /// five receives it lands in the dead-letter queue. If every message failed, the invocation
 /// fails, so the error shows in the function's metrics.
 pub async fn review_batch(
+    services: &Services,
+    event: LambdaEvent<SqsEvent>,
+) -> Result<SqsBatchResponse, Error> {
+    let cold_start = super::lambda::cold_start();
+    let span = tracing::info_span!("invocation", function = "review-worker", cold_start);
+    let result = review_records(services, event).instrument(span).await;
+    super::metrics::flush("review-worker");
+    result
+}
+
+async fn review_records(
     services: &Services,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, Error> {
@@ -26,9 +38,14 @@ pub async fn review_batch(
             .and_then(|b| serde_json::from_str(b).ok());
         let outcome = match ticket {
             Some(ticket) => {
-                let span = tracing::info_span!("review", message_id = %message_id, application_id = %ticket.application_id, attempt = ticket.attempt);
-                let _entered = span.enter();
+                let span = tracing::info_span!(
+                    "review",
+                    message_id = %message_id,
+                    application_id = %ticket.application_id,
+                    attempt = ticket.attempt
+                );
                 app::review_application(services, &ticket)
+                    .instrument(span)
                     .await
                     .map(|_| ())
                     .map_err(|e| e.to_string())
@@ -52,7 +69,9 @@ pub const SWEEP_BUDGET: u32 = 2_000;
 
 /// One scheduled sweep; returns what it did.
 pub async fn sweep(services: &Services, _event: LambdaEvent<Value>) -> Result<Value, Error> {
-    let report = app::sweep(services, SWEEP_BUDGET).await?;
+    let report = app::sweep(services, SWEEP_BUDGET).await;
+    super::metrics::flush("review-sweeper");
+    let report = report?;
     tracing::info!(
         expired = report.expired,
         overdue_marked = report.overdue_marked,
