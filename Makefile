@@ -17,7 +17,7 @@ export CORPNUM_DYNAMODB_PORT ?= 8000
 export CORPNUM_MOTO_PORT     ?= 5000
 export LOCAL_JWT_SECRET      ?= corpnum-local-secret
 
-.PHONY: help deps java run test lint infra-check unit integration token otp reset clean
+.PHONY: help deps java run test lint infra-check unit integration token otp reset clean watch invoke
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -76,6 +76,21 @@ token: ## Print a local JWT: make token ORG_INN=7707083893 SCOPE=corpnum/org
 otp: ## Print the latest code sent to a number: make otp PHONE=+79161234567
 	@test -n "$(PHONE)" || { echo "usage: make otp PHONE=+79161234567"; exit 2; }
 	@$(CARGO) run -q -p corpnum-local -- otp "$(PHONE)"
+
+# The environment a deployed function gets, pointed at the stack `make run` started.
+LOCAL_FUNCTION_ENV = CORPNUM_LOCAL=1 CORPNUM_TABLE=corpnum \
+  CORPNUM_REVIEW_QUEUE_URL=http://127.0.0.1:$(CORPNUM_MOTO_PORT)/123456789012/corpnum-review \
+  CORPNUM_SUPPORT_PHONE="8 800 555-35-35" CORPNUM_SUPPORT_EMAIL=support@corpnum.example \
+  AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
+  AWS_ENDPOINT_URL=http://127.0.0.1:$(CORPNUM_MOTO_PORT) \
+  AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$(CORPNUM_DYNAMODB_PORT)
+
+watch: deps ## Serve the functions under cargo lambda's emulator on :9000, wired to `make run`'s stack
+	PATH="$(CURDIR)/.venv/bin:$$PATH" $(LOCAL_FUNCTION_ENV) cargo lambda watch --invoke-address 127.0.0.1 --invoke-port 9000
+
+invoke: ## Send an event to a function under `make watch`: make invoke FN=check-status EVENT=get-number.json
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=check-status EVENT=get-number.json"; exit 2; }
+	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda invoke $(FN) --data-file events/$(EVENT) --invoke-address 127.0.0.1 --invoke-port 9000
 
 reset: ## Wipe local data (DynamoDB Local's files under .local/)
 	rm -rf .local/dynamodb .local/logs
