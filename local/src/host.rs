@@ -31,8 +31,18 @@ pub struct HostState {
 pub fn router(state: Arc<HostState>) -> Router {
     Router::new()
         .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
         .fallback(api)
         .with_state(state)
+}
+
+async fn openapi() -> Response {
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .header("x-request-id", uuid::Uuid::new_v4().to_string())
+        .body(AxumBody::from(corpnum::api::OPENAPI))
+        .unwrap_or_default()
 }
 
 async fn health(State(state): State<Arc<HostState>>) -> Response {

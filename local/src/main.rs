@@ -47,7 +47,11 @@ async fn serve() -> Result<(), Error> {
         root: root.clone(),
         dynamodb_port: port("CORPNUM_DYNAMODB_PORT", 8000)?,
         moto_port: port("CORPNUM_MOTO_PORT", 5000)?,
-        data_dir: Some(root.join(".local/dynamodb")),
+        // CORPNUM_DATA_DIR=memory keeps nothing (the contract fuzz uses that).
+        data_dir: match env("CORPNUM_DATA_DIR", ".local/dynamodb").as_str() {
+            "memory" => None,
+            dir => Some(root.join(dir)),
+        },
         log_dir: root.join(".local/logs"),
     })?;
     tracing::info!(dynamodb = %stack.dynamodb_endpoint, moto = %stack.moto_endpoint, "local AWS stack up");

@@ -6,6 +6,7 @@ mod events;
 mod failures;
 mod idempotency;
 mod numbers;
+mod openapi;
 mod otp;
 mod personal_data;
 mod review;

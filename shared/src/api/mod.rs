@@ -19,6 +19,9 @@ pub use routes::{Function, ROUTES, Route, RouteSpec};
 use crate::app::{Caller, Services};
 use crate::domain::Inn;
 
+/// The OpenAPI 3.1 document of this API (served locally at `GET /openapi.json`).
+pub const OPENAPI: &str = include_str!("../../openapi.json");
+
 /// Largest accepted request body (SPEC 4).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
