@@ -17,7 +17,7 @@ export CORPNUM_DYNAMODB_PORT ?= 8000
 export CORPNUM_MOTO_PORT     ?= 5000
 export LOCAL_JWT_SECRET      ?= corpnum-local-secret
 
-.PHONY: help deps java run test lint infra-check unit integration token otp reset clean watch invoke fuzz
+.PHONY: help deps java run test lint infra-check unit integration token otp reset clean watch invoke fuzz package sizes deploy bench
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -95,6 +95,27 @@ watch: deps ## Serve the functions under cargo lambda's emulator on :9000, wired
 invoke: ## Send an event to a function under `make watch`: make invoke FN=check-status EVENT=get-number.json
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=check-status EVENT=get-number.json"; exit 2; }
 	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda invoke $(FN) --data-file events/$(EVENT) --invoke-address 127.0.0.1 --invoke-port 9000
+
+bench: ## Handler work per request beyond the AWS calls (SPEC 10), printed as percentiles
+	$(CARGO) bench -p corpnum --bench handler
+
+FUNCTIONS := $(notdir $(wildcard functions/*))
+
+package: deps ## Release-build every function with cargo lambda into target/lambda/<fn>/ (bootstrap + zip)
+	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --compiler cargo --x86-64 --output-format zip $(addprefix -p ,$(FUNCTIONS))
+	@for fn in $(FUNCTIONS); do $(PYTHON) -m zipfile -e target/lambda/$$fn/bootstrap.zip target/lambda/$$fn/; done
+	@$(MAKE) -s sizes
+
+sizes: ## Print each packaged function's stripped binary and zip size
+	@printf '%-20s %12s %12s\n' function bootstrap zip
+	@for fn in $(FUNCTIONS); do \
+	  printf '%-20s %10s B %10s B\n' $$fn $$(stat -c %s target/lambda/$$fn/bootstrap) $$(stat -c %s target/lambda/$$fn/bootstrap.zip); \
+	done
+
+STAGE ?= staging
+deploy: ## Build and deploy a stage with SAM: make deploy STAGE=staging (settings in infra/samconfig.toml)
+	SAM_CLI_TELEMETRY=0 .venv-infra/bin/sam build -t infra/template.yaml --beta-features
+	SAM_CLI_TELEMETRY=0 .venv-infra/bin/sam deploy --config-file infra/samconfig.toml --config-env $(STAGE)
 
 reset: ## Wipe local data (DynamoDB Local's files under .local/)
 	rm -rf .local/dynamodb .local/logs

@@ -1,0 +1,119 @@
+//! Handler work per request beyond the AWS calls (SPEC 10: under 1 ms). The real API layer
+//! (parsing, validation, use case, hashing, rendering) runs over the in-memory ports, so
+//! what is timed is corpnum's own work, not the network. Prints percentiles per route.
+//!
+//!     cargo bench -p corpnum --bench handler
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use corpnum::api::{self, ApiRequest, Claims, Function};
+use corpnum::app::{Services, SupportContacts};
+use corpnum::domain::{OtpPolicy, OtpSecret};
+use corpnum::fakes::{
+    ManualClock, MemoryStore, RecordingQueue, RecordingSms, SequenceRandom, extract_code,
+};
+use serde_json::json;
+
+const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+fn request(method: &str, path: &str, body: Option<serde_json::Value>) -> ApiRequest {
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "content-type",
+        http::HeaderValue::from_static("application/json"),
+    );
+    ApiRequest {
+        method: method.into(),
+        path: path.into(),
+        route_key: None,
+        path_params: Default::default(),
+        query: vec![],
+        headers,
+        body: body.map(|b| b.to_string().into_bytes()).unwrap_or_default(),
+        platform_request_id: "bench".into(),
+        claims: Some(Claims {
+            sub: Some("bench".into()),
+            org_inn: Some("7707083893".into()),
+            scope: Some("corpnum/org".into()),
+        }),
+        cold_start: false,
+    }
+}
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let pct = |p: f64| samples[((samples.len() as f64 - 1.0) * p) as usize].as_secs_f64() * 1e6;
+    let mean = samples.iter().sum::<Duration>().as_secs_f64() * 1e6 / samples.len() as f64;
+    println!(
+        "{name:<28} n={:<6} mean {mean:7.1} µs  p50 {:7.1} µs  p99 {:7.1} µs  max {:7.1} µs",
+        samples.len(),
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
+    );
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sms = Arc::new(RecordingSms::default());
+    let services = Services {
+        store: Arc::new(MemoryStore::default()),
+        sms: sms.clone(),
+        queue: Arc::new(RecordingQueue::default()),
+        clock: Arc::new(ManualClock::new(Utc::now())),
+        random: Arc::new(SequenceRandom::default()),
+        secret: OtpSecret::new(b"benchmark-secret-0123456789".to_vec()).expect("secret"),
+        policy: OtpPolicy {
+            applications_per_org_per_day: u32::MAX,
+            sends_per_phone_per_day: u32::MAX,
+            ..OtpPolicy::default()
+        },
+        support: SupportContacts {
+            phone: "8 800 555-35-35".into(),
+            email: "support@corpnum.example".into(),
+        },
+    };
+    let doc = |t: &str| json!({"type": t, "file_name": "a.pdf", "media_type": "application/pdf", "size_bytes": 1000, "sha256": SHA});
+    let n = 5_000;
+    let (mut submit, mut verify, mut status, mut invalid) = (vec![], vec![], vec![], vec![]);
+    runtime.block_on(async {
+        for i in 0..n {
+            let phone = format!("+7916{:07}", i);
+            let body = json!({
+                "organization": {"inn": "7707083893", "ogrn": "1027700132195", "kpp": "773601001", "name": "ПАО Пример"},
+                "phone": phone,
+                "employee": {"snils": "112-233-445 95", "full_name": "Иванов Иван Иванович"},
+                "documents": [doc("registration_certificate"), doc("charter"), doc("power_of_attorney")],
+                "signature": null, "consent_personal_data": true
+            });
+            let t = Instant::now();
+            let r = api::handle(Function::SubmitApplication, &services, request("POST", "/v1/applications", Some(body))).await;
+            submit.push(t.elapsed());
+            let created: serde_json::Value = serde_json::from_str(r.body()).expect("json");
+            let id = created["id"].as_str().expect("id").to_owned();
+            let code = extract_code(&sms.messages().last().expect("sms").1).expect("code");
+
+            let t = Instant::now();
+            api::handle(Function::VerifyOtp, &services, request("POST", &format!("/v1/applications/{id}/otp"), Some(json!({"code": code})))).await;
+            verify.push(t.elapsed());
+
+            let t = Instant::now();
+            api::handle(Function::CheckStatus, &services, request("GET", &format!("/v1/applications/{id}"), None)).await;
+            status.push(t.elapsed());
+
+            let t = Instant::now();
+            api::handle(Function::SubmitApplication, &services, request("POST", "/v1/applications", Some(json!({"phone": "nope", "organization": {"inn": "1"}})))).await;
+            invalid.push(t.elapsed());
+        }
+    });
+    println!("handler work per request, in-memory ports (AWS calls excluded):");
+    report("POST /v1/applications", submit);
+    report("POST .../otp (correct)", verify);
+    report("GET /v1/applications/{id}", status);
+    report("POST (invalid, 422)", invalid);
+}
