@@ -1,3 +1,5 @@
+#![allow(clippy::expect_used)] // A benchmark over fixed inputs: a failure is a bug to see at once.
+
 //! Handler work per request beyond the AWS calls (SPEC 10: under 1 ms). The real API layer
 //! (parsing, validation, use case, hashing, rendering) runs over the in-memory ports, so
 //! what is timed is corpnum's own work, not the network. Prints percentiles per route.
