@@ -15,18 +15,7 @@ pub(super) async fn get_application(
     id: Uuid,
 ) -> Result<ApiResponse, ApiError> {
     let caller = authorize(req, Access::Read)?;
-    let stored = app::application_status(services, id, &caller)
-        .await
-        .map_err(unavailable)?;
-    let stored = stored.ok_or(ApiError::NotFound)?;
-    let body = views::application(
-        &stored,
-        services.clock.now(),
-        ctx.lang,
-        &services.support,
-        &services.policy,
-    );
-    Ok(json_response(200, &body))
+    super::application_response(services, ctx, id, &caller).await
 }
 
 pub(super) async fn get_number(

@@ -9,7 +9,7 @@ use crate::api::{
     Access, ApiError, ApiRequest, ApiResponse, authorize, json_body, json_response, views,
 };
 use crate::app::{self, DeactivationError, Services};
-use crate::domain::{DeactivationReason, OtpCode, PhoneNumber};
+use crate::domain::{DeactivationReason, PhoneNumber};
 
 fn error(e: DeactivationError) -> ApiError {
     match e {
@@ -89,20 +89,7 @@ pub(super) async fn confirm(
                     })
                     .ok()
             });
-        let code = obj
-            .string("code", FieldCode::InvalidCode, &mut errors)
-            .and_then(|s| {
-                OtpCode::parse(s)
-                    .map_err(|_| {
-                        errors.push(FieldError::new(
-                            "code",
-                            FieldCode::InvalidCode,
-                            "Код: ровно 6 цифр",
-                            "Code: exactly 6 digits",
-                        ))
-                    })
-                    .ok()
-            });
+        let code = super::code_field(&mut obj, &mut errors);
         obj.finish(&mut errors);
         Some((id?, code?))
     });

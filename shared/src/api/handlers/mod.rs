@@ -59,6 +59,46 @@ pub(crate) fn unavailable(e: DependencyError) -> ApiError {
     ApiError::ServiceUnavailable(e.to_string())
 }
 
+/// The 6-digit `code` field of a body.
+fn code_field(
+    obj: &mut super::fields::Obj<'_>,
+    errors: &mut super::fields::Errors,
+) -> Option<crate::domain::OtpCode> {
+    use super::problem::{FieldCode, FieldError};
+    let raw = obj.string("code", FieldCode::InvalidCode, errors)?;
+    let code = crate::domain::OtpCode::parse(raw);
+    if code.is_err() {
+        errors.push(FieldError::new(
+            "code",
+            FieldCode::InvalidCode,
+            "Код: ровно 6 цифр",
+            "Code: exactly 6 digits",
+        ));
+    }
+    code.ok()
+}
+
+/// The application as `caller` may see it now, as a 200 response.
+async fn application_response(
+    services: &Services,
+    ctx: &Ctx,
+    id: Uuid,
+    caller: &crate::app::Caller,
+) -> Result<ApiResponse, ApiError> {
+    let stored = crate::app::application_status(services, id, caller)
+        .await
+        .map_err(unavailable)?
+        .ok_or(ApiError::NotFound)?;
+    let body = super::views::application(
+        &stored,
+        services.clock.now(),
+        ctx.lang,
+        &services.support,
+        &services.policy,
+    );
+    Ok(super::json_response(200, &body))
+}
+
 /// The `{phone}` path segment; a malformed one is a validation error on `phone`.
 fn path_phone(params: &HashMap<String, String>) -> Result<PhoneNumber, ApiError> {
     let raw = params.get("phone").map(String::as_str).unwrap_or("");

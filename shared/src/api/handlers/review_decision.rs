@@ -163,22 +163,7 @@ pub(super) async fn decide(
         _ => return Err(ApiError::Validation(errors.0)),
     };
     match app::decide(services, id, &decision, sub).await {
-        Ok(_) => {
-            let stored = app::application_status(services, id, &caller)
-                .await
-                .map_err(unavailable)?
-                .ok_or(ApiError::NotFound)?;
-            Ok(json_response(
-                200,
-                &views::application(
-                    &stored,
-                    services.clock.now(),
-                    ctx.lang,
-                    &services.support,
-                    &services.policy,
-                ),
-            ))
-        }
+        Ok(_) => super::application_response(services, ctx, id, &caller).await,
         Err(e) => Err(match e {
             DecisionError::NotFound => ApiError::NotFound,
             DecisionError::InvalidState(s) => ApiError::InvalidState(s.as_str()),

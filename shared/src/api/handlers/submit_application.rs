@@ -199,22 +199,7 @@ pub(super) async fn add_documents(
         _ => return Err(ApiError::Validation(errors.0)),
     };
     match app::add_documents(services, id, &documents, &caller).await {
-        Ok(_) => {
-            let stored = app::application_status(services, id, &caller)
-                .await
-                .map_err(unavailable)?
-                .ok_or(ApiError::NotFound)?;
-            Ok(json_response(
-                200,
-                &views::application(
-                    &stored,
-                    services.clock.now(),
-                    ctx.lang,
-                    &services.support,
-                    &services.policy,
-                ),
-            ))
-        }
+        Ok(_) => super::application_response(services, ctx, id, &caller).await,
         Err(e) => Err(match e {
             DocumentsError::NotFound => ApiError::NotFound,
             DocumentsError::InvalidState(s) => ApiError::InvalidState(s.as_str()),

@@ -4,13 +4,12 @@ use uuid::Uuid;
 
 use super::unavailable;
 use crate::api::fields::{Errors, Obj};
-use crate::api::problem::{FieldCode, FieldError};
+use crate::api::problem::FieldCode;
 use crate::api::{
     Access, ApiError, ApiRequest, ApiResponse, authorize, json_body, json_response,
     optional_json_body, views,
 };
 use crate::app::{self, OtpError, ResendError, Services};
-use crate::domain::OtpCode;
 
 pub(super) async fn verify(
     services: &Services,
@@ -21,20 +20,7 @@ pub(super) async fn verify(
     let body = json_body(req)?;
     let mut errors = Errors::default();
     let code = Obj::new(&body, "", FieldCode::MissingField, &mut errors).and_then(|mut obj| {
-        let code = obj
-            .string("code", FieldCode::InvalidCode, &mut errors)
-            .and_then(|s| {
-                OtpCode::parse(s)
-                    .map_err(|_| {
-                        errors.push(FieldError::new(
-                            "code",
-                            FieldCode::InvalidCode,
-                            "Код: ровно 6 цифр",
-                            "Code: exactly 6 digits",
-                        ))
-                    })
-                    .ok()
-            });
+        let code = super::code_field(&mut obj, &mut errors);
         obj.finish(&mut errors);
         code
     });
