@@ -59,8 +59,9 @@ fn quote(p: &Path) -> String {
 
 impl LocalStack {
     pub fn start(config: &StackConfig) -> Result<Self, StackError> {
-        let (jar, native) = dynamodb_jar(&config.root)?;
-        let moto = config.root.join(".venv/bin/moto_server");
+        let root = config.root.canonicalize()?;
+        let (jar, native) = dynamodb_jar(&root)?;
+        let moto = root.join(".venv/bin/moto_server");
         if !moto.exists() {
             return Err(StackError::Missing(
                 "moto server",
@@ -76,19 +77,16 @@ impl LocalStack {
             }
         }
         std::fs::create_dir_all(&config.log_dir)?;
+        let log_dir = config.log_dir.canonicalize()?;
         let storage = match &config.data_dir {
             Some(dir) => {
                 std::fs::create_dir_all(dir)?;
-                format!("-sharedDb -dbPath {}", quote(dir))
+                format!("-sharedDb -dbPath {}", quote(&dir.canonicalize()?))
             }
             None => "-inMemory -sharedDb".to_owned(),
         };
-        let ddb_log = config
-            .log_dir
-            .join(format!("dynamodb-{}.log", config.dynamodb_port));
-        let moto_log = config
-            .log_dir
-            .join(format!("moto-{}.log", config.moto_port));
+        let ddb_log = log_dir.join(format!("dynamodb-{}.log", config.dynamodb_port));
+        let moto_log = log_dir.join(format!("moto-{}.log", config.moto_port));
         let script = format!(
             "java -Djava.library.path={native} -jar {jar} -port {dp} {storage} >{dl} 2>&1 & d=$!\n\
              {moto} -H 127.0.0.1 -p {mp} >{ml} 2>&1 & m=$!\n\
@@ -105,7 +103,8 @@ impl LocalStack {
         let mut watchdog = Command::new("sh")
             .arg("-c")
             .arg(script)
-            .current_dir(&config.root)
+            // DynamoDB Local writes a metadata file into its working directory.
+            .current_dir(&log_dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
