@@ -326,3 +326,54 @@ async fn concurrent_rebinds_with_one_version_have_one_winner() {
         responses.iter().map(|r| r.status).collect::<Vec<_>>()
     );
 }
+
+/// SPEC 4.4: at most 10 codes per number per day, whatever asks for them.
+#[tokio::test]
+async fn a_number_gets_at_most_ten_codes_a_day() {
+    let app = TestApp::spawn().await;
+    let day_start = app
+        .now()
+        .date_naive()
+        .and_hms_opt(0, 5, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or_else(|| app.now());
+    app.clock.set(day_start);
+    let org = Org::sample();
+    let phone = random_phone();
+    let (token, _) = app.active_number(&org, &phone).await;
+    assert_eq!(app.sms_to(&phone).await.len(), 1);
+
+    for i in 2..=10 {
+        app.advance(Duration::seconds(120));
+        let r = app
+            .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
+            .await;
+        assert_eq!(r.status, 202, "code {i}: {}", r.text);
+    }
+    app.advance(Duration::seconds(120));
+    let r = app
+        .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
+        .await;
+
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (429, Some("rate_limited"))
+    );
+    let retry: i64 = r
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let to_midnight = (day_start
+        .date_naive()
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .unwrap_or(day_start)
+        - app.now())
+    .num_seconds();
+    assert!(
+        (to_midnight - 1..=to_midnight + 1).contains(&retry),
+        "Retry-After {retry}, midnight in {to_midnight}"
+    );
+    assert_eq!(app.sms_to(&phone).await.len(), 10);
+}
