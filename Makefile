@@ -17,7 +17,7 @@ export CORPNUM_DYNAMODB_PORT ?= 8000
 export CORPNUM_MOTO_PORT     ?= 5000
 export LOCAL_JWT_SECRET      ?= corpnum-local-secret
 
-.PHONY: help deps java run test lint infra-check unit integration token otp reset clean watch invoke fuzz package sizes deploy bench
+.PHONY: help deps java run test lint infra-check unit integration token otp reset clean watch invoke fuzz package sizes deploy bench coldstart
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -98,6 +98,10 @@ invoke: ## Send an event to a function under `make watch`: make invoke FN=check-
 
 bench: ## Handler work per request beyond the AWS calls (SPEC 10), printed as percentiles
 	$(CARGO) bench -p corpnum --bench handler
+
+coldstart: ## Init time of every packaged function against a hello-world lambda_runtime binary (after make package)
+	$(CARGO) build --release -p hello-lambda
+	$(PYTHON) scripts/cold-start.py 15
 
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
