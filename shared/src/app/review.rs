@@ -21,21 +21,58 @@ pub enum ReviewResult {
     Decided(ApplicationStatus),
 }
 
-fn number_event(
-    app: &Application,
-    to: NumberState,
+/// Whether a decision was written.
+enum Saved {
+    Done,
+    /// The application changed meanwhile: reload and decide again.
+    Stale,
+}
+
+/// Writes a decision: the transition with its history entry and, in the same transaction,
+/// what it means for the number. Approval activates it; rejection releases it.
+async fn save_decision(
+    services: &Services,
+    app: &mut Application,
+    to: ApplicationStatus,
     actor: Actor,
-    comment: &str,
+    comment: Option<String>,
     now: chrono::DateTime<chrono::Utc>,
-) -> NumberEvent {
-    NumberEvent {
+) -> Result<Saved, DependencyError> {
+    let event = |to_state: NumberState, text: &str| NumberEvent {
         at: now,
         from: Some(NumberState::Pending),
-        to,
-        actor,
+        to: to_state,
+        actor: actor.clone(),
         application_id: Some(app.id),
-        comment: Some(comment.to_owned()),
+        comment: Some(text.to_owned()),
         act: None,
+    };
+    let number = match to {
+        ApplicationStatus::Approved => Some(NumberChange::Activate(event(
+            NumberState::Active,
+            "Номер активирован",
+        ))),
+        ApplicationStatus::Rejected => Some(NumberChange::Release(event(
+            NumberState::Pending,
+            "Заявка отклонена; номер освобождён",
+        ))),
+        _ => None,
+    };
+    let entry = app
+        .transition(to, actor, comment, now)
+        .map_err(|e| DependencyError::new("review", e.to_string()))?;
+    app.revision += 1;
+    let update = ApplicationUpdate {
+        application: app,
+        history: &[entry],
+        number,
+        charges: &[],
+        now,
+    };
+    match services.store.update(update).await {
+        Ok(()) => Ok(Saved::Done),
+        Err(StoreError::Refused(_)) => Ok(Saved::Stale),
+        Err(StoreError::Dependency(e)) => Err(e),
     }
 }
 
@@ -62,8 +99,7 @@ pub async fn review_application(
             .await?
             .map(|n| n.history)
             .unwrap_or_default();
-        let actor = Actor::System("review-worker".into());
-        let (to, comment, number, metric) = match automatic_review(&app, &history, now) {
+        let (to, comment, metric) = match automatic_review(&app, &history, now) {
             AutomaticOutcome::DocumentsRequired(missing) => {
                 let names: Vec<&str> = missing.iter().map(|d| d.as_str()).collect();
                 let comment = format!("Не хватает документов: {}", names.join(", "));
@@ -71,67 +107,31 @@ pub async fn review_application(
                 (
                     ApplicationStatus::DocumentsRequired,
                     Some(comment),
-                    None,
                     "ReviewsDocumentsRequired",
                 )
             }
             AutomaticOutcome::SignatureInvalid => {
                 app.rejection_reason = Some(RejectionReason::SignatureInvalid.as_str().to_owned());
-                let comment = "Срок действия сертификата электронной подписи истёк";
-                let event = number_event(
-                    &app,
-                    NumberState::Pending,
-                    actor.clone(),
-                    "Заявка отклонена; номер освобождён",
-                    now,
-                );
+                let comment = "Срок действия сертификата электронной подписи истёк".to_owned();
                 (
                     ApplicationStatus::Rejected,
-                    Some(comment.to_owned()),
-                    Some(NumberChange::Release(event)),
+                    Some(comment),
                     "ReviewsRejected",
                 )
             }
             AutomaticOutcome::ManualReview { reason } => (
                 ApplicationStatus::ManualReview,
                 Some(reason.comment().to_owned()),
-                None,
                 "ReviewsManual",
             ),
             AutomaticOutcome::Approved => {
-                let event = number_event(
-                    &app,
-                    NumberState::Active,
-                    actor.clone(),
-                    "Номер активирован",
-                    now,
-                );
-                (
-                    ApplicationStatus::Approved,
-                    None,
-                    Some(NumberChange::Activate(event)),
-                    "ReviewsAutoApproved",
-                )
+                (ApplicationStatus::Approved, None, "ReviewsAutoApproved")
             }
         };
-        let entry = app
-            .transition(to, actor, comment, now)
-            .map_err(|e| DependencyError::new("review", e.to_string()))?;
-        app.revision += 1;
-        let update = ApplicationUpdate {
-            application: &app,
-            history: &[entry],
-            number,
-            charges: &[],
-            now,
-        };
-        match services.store.update(update).await {
-            Ok(()) => {
-                tracing::info!(application_id = %app.id, status = to.as_str(), metric = metric, "automatic review applied");
-                return Ok(ReviewResult::Decided(to));
-            }
-            Err(StoreError::Refused(_)) => continue,
-            Err(StoreError::Dependency(e)) => return Err(e),
+        let actor = Actor::System("review-worker".into());
+        if let Saved::Done = save_decision(services, &mut app, to, actor, comment, now).await? {
+            tracing::info!(application_id = %app.id, status = to.as_str(), metric = metric, "automatic review applied");
+            return Ok(ReviewResult::Decided(to));
         }
     }
     Err(DependencyError::new(
@@ -154,6 +154,8 @@ pub enum DecisionError {
 
 /// An operator's decision on an application in manual review; the operator becomes the
 /// responsible person. Exactly one of concurrent decisions applies.
+/// An operator's decision on an application in manual review; the operator becomes the
+/// responsible person. Exactly one of concurrent decisions applies.
 pub async fn decide(
     services: &Services,
     id: Uuid,
@@ -172,69 +174,31 @@ pub async fn decide(
         if status != ApplicationStatus::ManualReview {
             return Err(DecisionError::InvalidState(status));
         }
-        let actor = Actor::Operator(operator.to_owned());
         app.operator = Some(operator.to_owned());
-        let (to, comment, number, metric) = match decision {
+        let (to, comment, metric) = match decision {
             Decision::Approve { comment } => {
-                let event = number_event(
-                    &app,
-                    NumberState::Active,
-                    actor.clone(),
-                    "Номер активирован",
-                    now,
-                );
-                (
-                    ApplicationStatus::Approved,
-                    comment.clone(),
-                    Some(NumberChange::Activate(event)),
-                    "ReviewsApproved",
-                )
+                (ApplicationStatus::Approved, comment, "ReviewsApproved")
             }
             Decision::Reject { reason, comment } => {
                 app.rejection_reason = Some(reason.as_str().to_owned());
-                let event = number_event(
-                    &app,
-                    NumberState::Pending,
-                    actor.clone(),
-                    "Заявка отклонена; номер освобождён",
-                    now,
-                );
-                (
-                    ApplicationStatus::Rejected,
-                    comment.clone(),
-                    Some(NumberChange::Release(event)),
-                    "ReviewsRejected",
-                )
+                (ApplicationStatus::Rejected, comment, "ReviewsRejected")
             }
             Decision::RequestDocuments { documents, comment } => {
                 app.documents_required = documents.clone();
                 (
                     ApplicationStatus::DocumentsRequired,
-                    comment.clone(),
-                    None,
+                    comment,
                     "ReviewsDocumentsRequired",
                 )
             }
         };
         app.comment = comment.clone();
-        let entry = app
-            .transition(to, actor, comment, now)
-            .map_err(|e| DecisionError::InvalidState(e.from))?;
-        app.revision += 1;
-        let update = ApplicationUpdate {
-            application: &app,
-            history: &[entry],
-            number,
-            charges: &[],
-            now,
-        };
-        match services.store.update(update).await {
-            Ok(()) => {
-                tracing::info!(application_id = %id, status = to.as_str(), metric = metric, "operator decision applied");
-                return Ok(app);
-            }
-            Err(StoreError::Refused(_)) => continue,
-            Err(StoreError::Dependency(e)) => return Err(e.into()),
+        let actor = Actor::Operator(operator.to_owned());
+        if let Saved::Done =
+            save_decision(services, &mut app, to, actor, comment.clone(), now).await?
+        {
+            tracing::info!(application_id = %id, status = to.as_str(), metric = metric, "operator decision applied");
+            return Ok(app);
         }
     }
     Err(DecisionError::Contended)
