@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use crate::domain::{
-    Application, ApplicationStatus, Deactivation, NumberEvent, NumberLock, NumberState, OtpCode,
-    PhoneNumber,
+    Application, ApplicationStatus, NumberCodes, NumberEvent, NumberLock, NumberRequest,
+    NumberState, OtpCode, PhoneNumber, SweepJob,
 };
 use crate::ports::{
     ApplicationRepository, ApplicationUpdate, Clock, CreateRefusal, DependencyError,
@@ -181,12 +181,9 @@ impl ApplicationRepository for MemoryStore {
         if let Some(claim) = new.idempotency
             && let Some(record) = t.idempotency.get(&claim.key)
         {
-            let live = record.expires_at > new.now
-                && match record.state {
-                    IdempotencyState::InProgress { until } => until > new.now,
-                    IdempotencyState::Completed(_) => true,
-                };
-            if live {
+            // A record is only ever written with its application, so even one whose
+            // request died (in progress, lapsed) keeps the key: the retry recovers it.
+            if record.expires_at > new.now {
                 return Err(StoreError::Refused(CreateRefusal::IdempotencyKeyTaken(
                     record.clone(),
                 )));
@@ -208,25 +205,19 @@ impl ApplicationRepository for MemoryStore {
             })
         })?;
         let mut lock = new.lock.clone();
-        let mut history = Vec::new();
-        if let Some(prev) = previous {
-            lock.version = prev.lock.version + 1;
-            history = prev.history;
-        } else {
-            lock.version = 1;
-        }
+        let (base, mut history, codes) = match previous {
+            Some(prev) => (prev.lock.version, prev.history, prev.codes),
+            None => (0, Vec::new(), None),
+        };
+        lock.binding_base = base;
+        lock.version = base + 1;
         history.push(new.number_event.clone());
-        let deactivations = t
-            .numbers
-            .get(&phone)
-            .map(|n| n.deactivations.clone())
-            .unwrap_or_default();
         t.numbers.insert(
             phone,
             StoredNumber {
                 lock,
                 history,
-                deactivations,
+                codes,
             },
         );
         t.applications.insert(
@@ -245,6 +236,7 @@ impl ApplicationRepository for MemoryStore {
                         until: claim.in_progress_until,
                     },
                     expires_at: claim.expires_at,
+                    application_id: Some(new.application.id),
                 },
             );
         }
@@ -313,23 +305,23 @@ impl NumberRegistry for MemoryStore {
         Ok(lock(&self.tables).numbers.get(phone.as_ref()).cloned())
     }
 
-    async fn save_deactivation(
+    async fn save_codes(
         &self,
-        deactivation: &Deactivation,
+        codes: &NumberCodes,
         charges: &[RateCharge],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError<UpdateRefusal>> {
         self.check()?;
         let mut t = lock(&self.tables);
-        let key = deactivation.phone.as_ref().to_owned();
-        let current = t
+        let key = codes.phone.as_ref().to_owned();
+        let stored = t
             .numbers
             .get(&key)
-            .and_then(|n| n.deactivations.iter().find(|d| d.id == deactivation.id))
-            .map(|d| d.revision);
-        if current.map_or(deactivation.revision != 1, |r| {
-            r + 1 != deactivation.revision
-        }) {
+            .ok_or(StoreError::Refused(UpdateRefusal::Stale))?
+            .codes
+            .as_ref()
+            .map_or(0, |c| c.revision);
+        if stored + 1 != codes.revision {
             return Err(StoreError::Refused(UpdateRefusal::Stale));
         }
         charge(&mut t, charges, now).map_err(|(counter, retry_after)| {
@@ -338,18 +330,16 @@ impl NumberRegistry for MemoryStore {
                 retry_after,
             })
         })?;
-        let n = t
-            .numbers
-            .get_mut(&key)
-            .ok_or(StoreError::Refused(UpdateRefusal::Stale))?;
-        n.deactivations.retain(|d| d.id != deactivation.id);
-        n.deactivations.push(deactivation.clone());
+        if let Some(n) = t.numbers.get_mut(&key) {
+            n.codes = Some(codes.clone());
+        }
         Ok(())
     }
 
     async fn deactivate(
         &self,
-        deactivation: &Deactivation,
+        codes: &NumberCodes,
+        request: &NumberRequest,
         event: &NumberEvent,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError<UpdateRefusal>> {
@@ -357,15 +347,13 @@ impl NumberRegistry for MemoryStore {
         let mut t = lock(&self.tables);
         let n = t
             .numbers
-            .get_mut(deactivation.phone.as_ref())
+            .get_mut(codes.phone.as_ref())
             .ok_or(StoreError::Refused(UpdateRefusal::Stale))?;
-        let request_current = n
-            .deactivations
-            .iter()
-            .any(|d| d.id == deactivation.id && d.revision + 1 == deactivation.revision);
-        if !request_current
-            || n.lock.organization_inn != deactivation.organization_inn
+        let ledger_current = n.codes.as_ref().map_or(0, |c| c.revision) + 1 == codes.revision;
+        if !ledger_current
+            || n.lock.organization_inn != request.organization_inn
             || n.lock.state != NumberState::Active
+            || n.lock.version != request.binding_version
         {
             return Err(StoreError::Refused(UpdateRefusal::Stale));
         }
@@ -373,8 +361,7 @@ impl NumberRegistry for MemoryStore {
         n.lock.version += 1;
         n.lock.updated_at = now;
         n.history.push(event.clone());
-        n.deactivations.retain(|d| d.id != deactivation.id);
-        n.deactivations.push(deactivation.clone());
+        n.codes = Some(codes.clone());
         Ok(())
     }
 
@@ -398,9 +385,47 @@ impl NumberRegistry for MemoryStore {
     }
 }
 
+/// A time whose text sorts like the time, as the DynamoDB adapter writes it.
+fn sortable(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
 /// The ordering key of the status index: time entered, then id.
 fn index_key(app: &Application) -> String {
-    format!("{}#{}", app.status_since.to_rfc3339(), app.id)
+    format!("{}#{}", sortable(app.status_since), app.id)
+}
+
+/// One page of `apps` in `key` order after the cursor, with the cursor for the next.
+fn page_of(
+    mut apps: Vec<(String, Application)>,
+    limit: u32,
+    cursor: Option<&str>,
+) -> Result<Page<Application>, StoreError<InvalidCursor>> {
+    apps.sort_by(|a, b| a.0.cmp(&b.0));
+    let after = match cursor {
+        None => None,
+        Some(c) => Some(
+            c.strip_prefix("mem:")
+                .ok_or(StoreError::Refused(InvalidCursor))?
+                .to_owned(),
+        ),
+    };
+    let mut items: Vec<(String, Application)> = apps
+        .into_iter()
+        .filter(|(k, _)| after.as_ref().is_none_or(|a| k > a))
+        .take(limit as usize + 1)
+        .collect();
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next = if more {
+        items.last().map(|(k, _)| format!("mem:{k}"))
+    } else {
+        None
+    };
+    Ok(Page {
+        items: items.into_iter().map(|(_, a)| a).collect(),
+        next,
+    })
 }
 
 #[async_trait]
@@ -413,36 +438,36 @@ impl ReviewIndex for MemoryStore {
         cursor: Option<&str>,
     ) -> Result<Page<Application>, StoreError<InvalidCursor>> {
         self.check()?;
-        let t = lock(&self.tables);
-        let mut apps: Vec<&Application> = t
+        let apps = lock(&self.tables)
             .applications
             .values()
             .map(|s| &s.application)
             .filter(|a| a.status == status && entered_before.is_none_or(|b| a.status_since < b))
+            .map(|a| (index_key(a), a.clone()))
             .collect();
-        apps.sort_by_key(|a| index_key(a));
-        let after = match cursor {
-            None => None,
-            Some(c) => Some(
-                c.strip_prefix("mem:")
-                    .ok_or(StoreError::Refused(InvalidCursor))?
-                    .to_owned(),
-            ),
-        };
-        let items: Vec<Application> = apps
-            .into_iter()
-            .filter(|a| after.as_ref().is_none_or(|k| index_key(a) > *k))
-            .take(limit as usize + 1)
-            .cloned()
+        page_of(apps, limit, cursor)
+    }
+
+    async fn due(
+        &self,
+        job: SweepJob,
+        before: DateTime<Utc>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Application>, StoreError<InvalidCursor>> {
+        self.check()?;
+        let apps = lock(&self.tables)
+            .applications
+            .values()
+            .map(|s| &s.application)
+            .filter_map(|a| match a.timer() {
+                Some((j, due)) if j == job && due < before => {
+                    Some((format!("{}#{}", sortable(due), a.id), a.clone()))
+                }
+                _ => None,
+            })
             .collect();
-        let more = items.len() > limit as usize;
-        let items: Vec<Application> = items.into_iter().take(limit as usize).collect();
-        let next = if more {
-            items.last().map(|a| format!("mem:{}", index_key(a)))
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        page_of(apps, limit, cursor)
     }
 }
 

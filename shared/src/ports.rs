@@ -8,17 +8,18 @@ use uuid::Uuid;
 
 pub use crate::domain::NumberEvent;
 use crate::domain::{
-    Application, ApplicationStatus, Deactivation, HistoryEntry, Inn, NumberLock, OtpCode,
-    PhoneNumber, RateWindow,
+    Application, ApplicationStatus, HistoryEntry, Inn, NumberCodes, NumberLock, NumberRequest,
+    OtpCode, PhoneNumber, RateWindow, SweepJob,
 };
 
 /// A dependency (database, SMS, queue) failed or could not be reached. The cause is for
 /// the log; clients only learn that the service is unavailable.
-#[derive(Debug, thiserror::Error)]
-#[error("{service}: {source}")]
+///
+/// Its `Display` and `Debug` scrub the cause of anything that looks like a phone number or
+/// a SNILS ([`crate::domain::scrub`]): a dependency's message may echo what it was sent
+/// (an SMS service names the destination number), and this error is what gets logged.
 pub struct DependencyError {
     pub service: &'static str,
-    #[source]
     pub source: Box<dyn std::error::Error + Send + Sync>,
 }
 
@@ -31,6 +32,39 @@ impl DependencyError {
             service,
             source: source.into(),
         }
+    }
+
+    /// The cause and the causes behind it, scrubbed.
+    fn cause(&self) -> String {
+        let mut text = self.source.to_string();
+        let mut next = self.source.source();
+        while let Some(inner) = next {
+            text.push_str(": ");
+            text.push_str(&inner.to_string());
+            next = inner.source();
+        }
+        crate::domain::scrub(&text)
+    }
+}
+
+impl std::fmt::Display for DependencyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.service, self.cause())
+    }
+}
+
+impl std::fmt::Debug for DependencyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DependencyError")
+            .field("service", &self.service)
+            .field("cause", &self.cause())
+            .finish()
+    }
+}
+
+impl std::error::Error for DependencyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.source.as_ref())
     }
 }
 
@@ -107,6 +141,9 @@ pub struct IdempotencyRecord {
     pub request_hash: String,
     pub state: IdempotencyState,
     pub expires_at: DateTime<Utc>,
+    /// The application the request created, written in the same transaction: a retry
+    /// after a crash finds it even though no response was stored.
+    pub application_id: Option<Uuid>,
 }
 
 /// Everything a submission writes, in one atomic step.
@@ -182,12 +219,13 @@ pub struct StoredApplication {
     pub history: Vec<HistoryEntry>,
 }
 
-/// A number's lock with its history oldest first, and its deactivation requests.
+/// A number's lock with its history oldest first, and the codes sent to it for changes
+/// its organization confirms by SMS.
 #[derive(Debug, Clone)]
 pub struct StoredNumber {
     pub lock: NumberLock,
     pub history: Vec<NumberEvent>,
-    pub deactivations: Vec<Deactivation>,
+    pub codes: Option<NumberCodes>,
 }
 
 /// One page of a listing; `next` is an opaque cursor for the following page.
@@ -220,27 +258,39 @@ pub trait ReviewIndex: Send + Sync {
         limit: u32,
         cursor: Option<&str>,
     ) -> Result<Page<Application>, StoreError<InvalidCursor>>;
+
+    /// Applications whose timer ([`Application::timer`]) is for `job` and fell due before
+    /// `before`, earliest first. Handling one moves its timer on or removes it, so it
+    /// leaves this range: what a job has done never costs it again.
+    async fn due(
+        &self,
+        job: SweepJob,
+        before: DateTime<Utc>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Application>, StoreError<InvalidCursor>>;
 }
 
 #[async_trait]
 pub trait NumberRegistry: Send + Sync {
     async fn number(&self, phone: &PhoneNumber) -> Result<Option<StoredNumber>, DependencyError>;
 
-    /// Saves a deactivation request: new (`revision` 1) or changed (revision one up).
+    /// Saves a number's code ledger: new (`revision` 1) or changed (revision one up).
     /// Charges count SMS sent for it.
-    async fn save_deactivation(
+    async fn save_codes(
         &self,
-        deactivation: &Deactivation,
+        codes: &NumberCodes,
         charges: &[RateCharge],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError<UpdateRefusal>>;
 
-    /// Confirms a deactivation: the request (with its act), the number becoming
-    /// `deactivated` if still active at the version it was requested at, and the history
-    /// entry, atomically.
+    /// Confirms a deactivation, atomically: the ledger (its request done), the number
+    /// becoming `deactivated` if it is still active for the request's organization at the
+    /// version it was requested at, and the history entry with the act.
     async fn deactivate(
         &self,
-        deactivation: &Deactivation,
+        codes: &NumberCodes,
+        request: &NumberRequest,
         event: &NumberEvent,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError<UpdateRefusal>>;

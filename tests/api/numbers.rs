@@ -327,7 +327,8 @@ async fn concurrent_rebinds_with_one_version_have_one_winner() {
     );
 }
 
-/// SPEC 4.4: at most 10 codes per number per day, whatever asks for them.
+/// SPEC 4.4: at most 10 codes per number per day, whatever asks for them: activation
+/// codes, deactivation codes, and another organization's application for the number.
 #[tokio::test]
 async fn a_number_gets_at_most_ten_codes_a_day() {
     let app = TestApp::spawn().await;
@@ -340,24 +341,55 @@ async fn a_number_gets_at_most_ten_codes_a_day() {
     app.clock.set(day_start);
     let org = Org::sample();
     let phone = random_phone();
-    let (token, _) = app.active_number(&org, &phone).await;
-    assert_eq!(app.sms_to(&phone).await.len(), 1);
+    let token = org_token(&org);
+    let id = app
+        .submit(&token, &signed_body(&org, &phone, "2099-12-31"))
+        .await
+        .id();
+    for i in 2..=5 {
+        app.advance(Duration::seconds(120));
+        let r = app.resend(&token, &id).await;
+        assert_eq!(r.status, 202, "code {i}: {}", r.text);
+    }
+    let code = app.last_code(&phone).await;
+    assert_eq!(app.verify(&token, &id, &code).await.status, 200);
+    app.run_review_worker().await;
+    assert_eq!(app.number(&token, &phone).await.body["state"], "active");
 
-    for i in 2..=10 {
+    let mut deactivation_id = String::new();
+    for i in 6..=10 {
         app.advance(Duration::seconds(120));
         let r = app
             .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
             .await;
         assert_eq!(r.status, 202, "code {i}: {}", r.text);
+        deactivation_id = r.body["deactivation_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
     }
-    app.advance(Duration::seconds(120));
+    assert_eq!(app.sms_to(&phone).await.len(), 10);
+    let code = app.last_code(&phone).await;
     let r = app
-        .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
+        .confirm_deactivation(
+            &token,
+            &phone,
+            &json!({ "deactivation_id": deactivation_id, "code": code }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    // The number is free, but it has had its ten codes today.
+    let other = Org::random();
+    let r = app
+        .submit(&org_token(&other), &application_body(&other, &phone))
         .await;
 
     assert_eq!(
         (r.status, r.body["code"].as_str()),
-        (429, Some("rate_limited"))
+        (429, Some("rate_limited")),
+        "{}",
+        r.text
     );
     let retry: i64 = r
         .header("retry-after")

@@ -144,7 +144,14 @@ pub async fn handle(function: Function, services: &Services, req: ApiRequest) ->
         let result = match resolve(&req) {
             Ok((spec, params)) if spec.function == function => {
                 tracing::Span::current().record("route", spec.key());
-                handlers::dispatch(spec.route, services, &ctx, &req, &params).await
+                // The token first, as API Gateway's authorizer does: nothing of the request
+                // (path parameters included) is looked at for a caller without one.
+                match authorize(&req, spec.route.access()) {
+                    Ok(caller) => {
+                        handlers::dispatch(spec.route, services, &ctx, &req, &caller, &params).await
+                    }
+                    Err(e) => Err(e),
+                }
             }
             Ok(_) => Err(ApiError::NotFound),
             Err(e) => Err(e),

@@ -127,6 +127,12 @@ pub enum ApiError {
         attempts_left: u32,
     },
     OtpAttemptsExceeded,
+    /// Too many wrong codes for a number today: no more codes for it until `retry_after`.
+    CodesLocked {
+        retry_after: Duration,
+    },
+    /// The number's binding changed (rebound, or bound anew) since the request.
+    BindingChanged,
     ResendTooEarly {
         retry_after: Duration,
     },
@@ -155,11 +161,12 @@ impl ApiError {
             | Self::ApplicationInProgress(_)
             | Self::NumberAlreadyActive
             | Self::InvalidState(_)
+            | Self::BindingChanged
             | Self::RequestInProgress => 409,
             Self::OtpExpired => 410,
             Self::PreconditionFailed => 412,
             Self::PreconditionRequired => 428,
-            Self::OtpAttemptsExceeded => 423,
+            Self::OtpAttemptsExceeded | Self::CodesLocked { .. } => 423,
             Self::ResendTooEarly { .. } | Self::RateLimited { .. } => 429,
             Self::ServiceUnavailable(_) => 503,
         }
@@ -178,11 +185,11 @@ impl ApiError {
             Self::NumberBoundToAnotherOrganization => "number_bound_to_another_organization",
             Self::ApplicationInProgress(_) => "application_in_progress",
             Self::NumberAlreadyActive => "number_already_active",
-            Self::InvalidState(_) => "invalid_state",
+            Self::InvalidState(_) | Self::BindingChanged => "invalid_state",
             Self::RequestInProgress => "request_in_progress",
             Self::OtpExpired => "otp_expired",
             Self::OtpInvalid { .. } => "otp_invalid",
-            Self::OtpAttemptsExceeded => "otp_attempts_exceeded",
+            Self::OtpAttemptsExceeded | Self::CodesLocked { .. } => "otp_attempts_exceeded",
             Self::ResendTooEarly { .. } => "resend_too_early",
             Self::RateLimited { .. } => "rate_limited",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
@@ -267,6 +274,16 @@ impl ApiError {
                 pick("Код больше не действует. Запросите новый код, если это ещё возможно.",
                      "The code no longer works. Request a new one if that is still possible.").into(),
             ),
+            Self::CodesLocked { .. } => (
+                pick("Попытки исчерпаны", "Attempts exceeded"),
+                pick("Слишком много неверных кодов для этого номера. Новый код можно запросить после времени из Retry-After.",
+                     "Too many wrong codes for this number. A new code can be requested after Retry-After.").into(),
+            ),
+            Self::BindingChanged => (
+                pick("Привязка номера изменилась", "Binding changed"),
+                pick("После запроса номер был перепривязан; запрос больше не действует. Отправьте новый запрос.",
+                     "The number was rebound after the request, so the request no longer applies. Send a new one.").into(),
+            ),
             Self::ResendTooEarly { .. } => (
                 pick("Слишком рано для повторной отправки", "Too early to resend"),
                 pick("Повторно отправить код можно через 2 минуты после предыдущей отправки (см. Retry-After).",
@@ -322,7 +339,10 @@ impl ApiError {
             Self::ApplicationInProgress(id) => body["application_id"] = json!(id),
             Self::OtpInvalid { attempts_left } => body["attempts_left"] = json!(attempts_left),
             Self::InvalidState(status) => body["current_status"] = json!(status),
-            Self::ResendTooEarly { retry_after } | Self::RateLimited { retry_after } => {
+            Self::BindingChanged => body["current_status"] = json!("active"),
+            Self::ResendTooEarly { retry_after }
+            | Self::RateLimited { retry_after }
+            | Self::CodesLocked { retry_after } => {
                 let seconds = retry_after_seconds(*retry_after);
                 body["retry_after"] = json!(seconds);
                 headers.push(("Retry-After", seconds.to_string()));

@@ -45,12 +45,29 @@ impl Function {
 }
 
 impl Route {
+    /// What the route requires of the token, checked before anything else of the request.
+    pub(crate) fn access(self) -> super::Access {
+        use super::Access;
+        match self {
+            Self::GetApplication | Self::GetNumber | Self::GetAct => Access::Read,
+            Self::ListReviews | Self::Decide => Access::Operator,
+            Self::SubmitApplication
+            | Self::AddDocuments
+            | Self::VerifyOtp
+            | Self::ResendOtp
+            | Self::RequestDeactivation
+            | Self::ConfirmDeactivation
+            | Self::RebindEmployee => Access::Organization,
+        }
+    }
+
     /// The token scopes API Gateway's authorizer accepts for the route (any one of them).
     pub fn scopes(self) -> &'static [&'static str] {
-        match self {
-            Self::GetApplication | Self::GetNumber => &["corpnum/org", "corpnum/operator"],
-            Self::ListReviews | Self::Decide => &["corpnum/operator"],
-            _ => &["corpnum/org"],
+        use super::{Access, SCOPE_OPERATOR, SCOPE_ORG};
+        match self.access() {
+            Access::Read => &[SCOPE_ORG, SCOPE_OPERATOR],
+            Access::Operator => &[SCOPE_OPERATOR],
+            Access::Organization => &[SCOPE_ORG],
         }
     }
 }
@@ -63,6 +80,7 @@ pub enum Route {
     ResendOtp,
     GetApplication,
     GetNumber,
+    GetAct,
     RequestDeactivation,
     ConfirmDeactivation,
     RebindEmployee,
@@ -114,6 +132,12 @@ pub const ROUTES: &[RouteSpec] = &[
         route: Route::GetNumber,
         method: "GET",
         path: "/v1/numbers/{phone}",
+        function: Function::CheckStatus,
+    },
+    RouteSpec {
+        route: Route::GetAct,
+        method: "GET",
+        path: "/v1/numbers/{phone}/acts/{act_number}",
         function: Function::CheckStatus,
     },
     RouteSpec {

@@ -6,10 +6,10 @@ use super::fields::{Errors, Obj};
 use super::problem::{FieldCode, FieldError};
 use crate::app::SubmitApplication;
 use crate::domain::{
-    Document, DocumentError, Employee, FullName, FullNameError, Inn, InnError, Kpp, MAX_DOCUMENTS,
-    Ogrn, OgrnError, Organization, OrganizationError, OrganizationKind, OrganizationName,
-    OrganizationNameError, PhoneNumber, Signature, SignatureError, Snils, SnilsError,
-    missing_documents,
+    Document, DocumentError, DocumentType, Employee, FullName, FullNameError, Inn, InnError, Kpp,
+    MAX_DOCUMENTS, Ogrn, OgrnError, Organization, OrganizationError, OrganizationKind,
+    OrganizationName, OrganizationNameError, PhoneNumber, Signature, SignatureError, Snils,
+    SnilsError, missing_document_types, missing_documents,
 };
 
 /// Parses a whole submission, collecting every field error.
@@ -27,10 +27,10 @@ pub fn parse_submission(body: &Value) -> Result<SubmitApplication, Vec<FieldErro
                 .map_err(|_| errors.push(phone_error("phone")))
                 .ok()
         });
-    let organization = match organization {
+    let (organization, kind) = match organization {
         None => {
             errors.push(FieldError::missing("organization"));
-            None
+            (None, None)
         }
         Some(v) => parse_organization(v, &mut errors),
     };
@@ -41,6 +41,17 @@ pub fn parse_submission(body: &Value) -> Result<SubmitApplication, Vec<FieldErro
         }
         Some(v) => parse_employee(v, "employee", &mut errors),
     };
+    let declared_types: Vec<DocumentType> = root
+        .value("documents")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|d| d.get("type").and_then(Value::as_str))
+                .filter_map(DocumentType::parse)
+                .collect()
+        })
+        .unwrap_or_default();
     let documents = match root.value("documents") {
         None => {
             errors.push(FieldError::missing("documents"));
@@ -62,8 +73,16 @@ pub fn parse_submission(body: &Value) -> Result<SubmitApplication, Vec<FieldErro
     }
     root.finish(&mut errors);
 
-    if let (Some(org), Some(docs)) = (&organization, &documents) {
-        let missing = missing_documents(org.kind(), docs);
+    // The INN's length tells which documents are needed, even when other fields are wrong.
+    if let Some(kind) = kind {
+        let missing = match &documents {
+            Some(docs) => missing_documents(kind, docs),
+            // Some documents are invalid: what is lacking still shows from their types.
+            None if body.get("documents").is_some_and(Value::is_array) => {
+                missing_document_types(kind, &declared_types)
+            }
+            None => Vec::new(),
+        };
         if !missing.is_empty() {
             let names: Vec<&'static str> = missing.iter().map(|t| t.as_str()).collect();
             let mut e = FieldError::new(
@@ -72,7 +91,7 @@ pub fn parse_submission(body: &Value) -> Result<SubmitApplication, Vec<FieldErro
                 format!("Не хватает документов: {}", names.join(", ")),
                 format!("Missing documents: {}", names.join(", ")),
             );
-            if org.kind() == OrganizationKind::LegalEntity && names.contains(&"power_of_attorney") {
+            if kind == OrganizationKind::LegalEntity && names.contains(&"power_of_attorney") {
                 e.ru.push_str(
                     " (power_of_attorney и appointment_order взаимозаменяемы: нужен один из них)",
                 );
@@ -110,11 +129,17 @@ pub fn phone_error(field: &str) -> FieldError {
     )
 }
 
-fn parse_organization(value: &Value, errors: &mut Errors) -> Option<Organization> {
-    let mut obj = Obj::new(value, "organization", FieldCode::MissingField, errors)?;
-    let inn = obj
-        .string("inn", FieldCode::InvalidInn, errors)
-        .and_then(|s| Inn::parse(s).map_err(|e| errors.push(inn_error(e))).ok());
+/// The organization, and the kind its INN's length tells even when something is wrong.
+fn parse_organization(
+    value: &Value,
+    errors: &mut Errors,
+) -> (Option<Organization>, Option<OrganizationKind>) {
+    let Some(mut obj) = Obj::new(value, "organization", FieldCode::MissingField, errors) else {
+        return (None, None);
+    };
+    let inn_raw = obj.string("inn", FieldCode::InvalidInn, errors);
+    let kind = inn_raw.and_then(OrganizationKind::of_inn_input);
+    let inn = inn_raw.and_then(|s| Inn::parse(s).map_err(|e| errors.push(inn_error(e))).ok());
     // An entrepreneur's OGRNIP may also be sent under its own name.
     let (ogrn_key, ogrn_raw) = match (obj.value("ogrn"), obj.value("ogrnip")) {
         (Some(_), Some(_)) => {
@@ -158,11 +183,14 @@ fn parse_organization(value: &Value, errors: &mut Errors) -> Option<Organization
         });
     obj.finish(errors);
 
-    let kind = inn.as_ref().map(Inn::kind);
     let kpp = match (kpp_raw, kind) {
         (Err(()), _) => None,
         (Ok(Some(_)), Some(OrganizationKind::Entrepreneur)) => {
             errors.push(kpp_not_allowed());
+            None
+        }
+        (Ok(None), Some(OrganizationKind::LegalEntity)) => {
+            errors.push(FieldError::missing("organization.kpp"));
             None
         }
         (Ok(Some(s)), _) => match Kpp::parse(s) {
@@ -179,10 +207,11 @@ fn parse_organization(value: &Value, errors: &mut Errors) -> Option<Organization
         },
         (Ok(None), _) => None,
     };
-    let (inn, ogrn, name) = (inn?, ogrn?, name?);
-    let kpp_was_bad = matches!(kpp_raw, Err(()) | Ok(Some(_))) && kpp.is_none();
+    let (Some(inn), Some(ogrn), Some(name)) = (inn, ogrn, name) else {
+        return (None, kind);
+    };
     match Organization::new(inn, ogrn, kpp, name) {
-        Ok(org) => Some(org),
+        Ok(org) => (Some(org), kind),
         Err(problems) => {
             for p in problems {
                 match p {
@@ -192,14 +221,11 @@ fn parse_organization(value: &Value, errors: &mut Errors) -> Option<Organization
                         "ОГРН не соответствует ИНН: юрлицу нужен ОГРН (13 цифр), ИП — ОГРНИП (15 цифр)",
                         "OGRN does not match the INN: a legal entity has an OGRN (13 digits), an entrepreneur an OGRNIP (15 digits)",
                     )),
-                    OrganizationError::KppMissing if !kpp_was_bad => {
-                        errors.push(FieldError::missing("organization.kpp"));
-                    }
-                    OrganizationError::KppNotAllowed => errors.push(kpp_not_allowed()),
-                    OrganizationError::KppMissing => {}
+                    // Reported above from the INN's length, whatever else was wrong.
+                    OrganizationError::KppMissing | OrganizationError::KppNotAllowed => {}
                 }
             }
-            None
+            (None, kind)
         }
     }
 }

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use super::Lang;
 use crate::app::SupportContacts;
 use crate::domain::{
-    AUTO_REVIEW_ETA, Application, ApplicationStatus, Deactivation, DeactivationAct, Delivery,
-    MANUAL_REVIEW_SLA, OtpLedger, OtpPolicy,
+    Application, ApplicationStatus, DeactivationAct, Delivery, NumberAction, NumberCodes,
+    NumberRequest, OtpLedger, OtpPolicy,
 };
 use crate::ports::{Page, StoredApplication, StoredNumber};
 
@@ -93,6 +93,7 @@ pub fn application(
         "comment": app.comment,
         "rejection_reason": app.rejection_reason,
         "documents_required": app.documents_required.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
+        "documents_due_at": opt_ts(app.documents_due_at()),
         "history": stored.history.iter().map(|h| json!({
             "at": ts(h.at),
             "from": h.from.map(|s| s.as_str()),
@@ -127,7 +128,7 @@ pub fn number(stored: &StoredNumber, lang: Lang) -> Value {
         },
         "application_id": lock.application_id,
         "updated_at": ts(lock.updated_at),
-        "version": lock.version,
+        "version": lock.binding_version(),
         "history": stored.history.iter().map(|e| json!({
             "at": ts(e.at),
             "from": e.from.map(|s| s.as_str()),
@@ -140,12 +141,18 @@ pub fn number(stored: &StoredNumber, lang: Lang) -> Value {
     })
 }
 
-pub fn deactivation_requested(d: &Deactivation, policy: &OtpPolicy, now: DateTime<Utc>) -> Value {
+pub fn deactivation_requested(
+    codes: &NumberCodes,
+    request: &NumberRequest,
+    policy: &OtpPolicy,
+    now: DateTime<Utc>,
+) -> Value {
+    let NumberAction::Deactivate { reason, .. } = &request.action;
     json!({
-        "deactivation_id": d.id,
-        "phone": d.phone.as_ref(),
-        "reason": d.reason.as_str(),
-        "otp": ledger(&d.otp, policy, now),
+        "deactivation_id": request.id,
+        "phone": codes.phone.as_ref(),
+        "reason": reason.as_str(),
+        "otp": ledger(&codes.ledger, policy, now),
     })
 }
 
@@ -160,19 +167,9 @@ pub fn act(a: &DeactivationAct) -> Value {
     })
 }
 
-/// When the current stage is due: the manual review SLA, or the automatic review's ETA.
-pub fn sla_due_at(app: &Application) -> Option<DateTime<Utc>> {
-    match app.status {
-        ApplicationStatus::ManualReview => Some(app.status_since + MANUAL_REVIEW_SLA),
-        ApplicationStatus::UnderReview => Some(app.status_since + AUTO_REVIEW_ETA),
-        _ => None,
-    }
-}
-
 pub fn reviews(page: &Page<Application>, now: DateTime<Utc>) -> Value {
     json!({
         "items": page.items.iter().map(|app| {
-            let due = sla_due_at(app);
             json!({
                 "id": app.id,
                 "status": app.status.as_str(),
@@ -180,8 +177,10 @@ pub fn reviews(page: &Page<Application>, now: DateTime<Utc>) -> Value {
                 "organization": { "inn": app.organization.inn.as_ref(), "name": app.organization.name.as_ref() },
                 "submitted_at": ts(app.created_at),
                 "entered_at": ts(app.status_since),
-                "sla_due_at": opt_ts(due),
-                "overdue": app.overdue || due.is_some_and(|d| now > d),
+                "waited_seconds": (now - app.status_since).num_seconds().max(0),
+                "sla_due_at": opt_ts(app.sla_due_at()),
+                "overdue": app.is_overdue(now),
+                "documents_due_at": opt_ts(app.documents_due_at()),
                 "has_signature": app.signature.is_some(),
                 "documents": app.documents.iter().map(|d| d.doc_type.as_str()).collect::<Vec<_>>(),
             })

@@ -20,7 +20,7 @@ pub use review::{
     DecisionError, DocumentsError, ListError, ReviewResult, add_documents, decide, list_reviews,
     review_application,
 };
-pub use status::{application_status, number_status};
+pub use status::{application_status, deactivation_act, number_status, visible_to};
 pub use submit::{IdempotencyConflict, SubmitApplication, SubmitError, submit};
 pub use sweeper::{REQUEUE_AFTER, SweepReport, sweep};
 pub use verify::{OtpError, ResendError, resend_code, verify_code};
@@ -78,20 +78,6 @@ impl Caller {
 /// How often an optimistic update is retried on a concurrent change before giving up.
 const MAX_OPTIMISTIC_TRIES: usize = 4;
 
-/// The text of a code SMS. The code is the only secret in it.
-fn code_sms(purpose: OtpPurpose, code: &OtpCode) -> String {
-    match purpose {
-        OtpPurpose::Activation => format!(
-            "Код подтверждения корпоративного номера на Госуслугах: {}. Никому не сообщайте его.",
-            code.expose()
-        ),
-        OtpPurpose::Deactivation => format!(
-            "Код для отключения корпоративного номера на Госуслугах: {}. Никому не сообщайте его.",
-            code.expose()
-        ),
-    }
-}
-
 /// Sends a code, logging only the masked number and never the code.
 async fn send_code(
     services: &Services,
@@ -99,7 +85,11 @@ async fn send_code(
     purpose: OtpPurpose,
     code: &OtpCode,
 ) -> bool {
-    match services.sms.send(phone, &code_sms(purpose, code)).await {
+    match services
+        .sms
+        .send(phone, &crate::domain::code_sms(purpose, code))
+        .await
+    {
         Ok(()) => {
             tracing::info!(phone = %phone.masked(), metric = "CodesSent", "code sent");
             true

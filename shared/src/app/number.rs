@@ -6,8 +6,9 @@ use uuid::Uuid;
 use super::verify::phone_charge_for;
 use super::{Caller, MAX_OPTIMISTIC_TRIES, Services, send_code};
 use crate::domain::{
-    Actor, Deactivation, DeactivationAct, DeactivationReason, Employee, NumberEvent, NumberLock,
-    NumberState, OtpCode, OtpLedger, OtpPurpose, PhoneNumber, ResendRefusal, Verification,
+    Actor, DeactivationAct, DeactivationReason, Employee, NumberAction, NumberCodes, NumberEvent,
+    NumberLock, NumberRequest, NumberState, OtpCode, OtpPurpose, PhoneNumber, RequestLookup,
+    ResendRefusal, Verification,
 };
 use crate::ports::{DependencyError, StoreError, StoredNumber, UpdateRefusal};
 
@@ -17,10 +18,16 @@ pub enum DeactivationError {
     NotFound,
     #[error("the number is {0:?}, not active")]
     InvalidState(NumberState),
+    /// The number changed hands or employee since the request: it no longer applies.
+    #[error("the binding changed since the request")]
+    BindingChanged,
     #[error("wrong code")]
     Invalid { attempts_left: u32 },
     #[error("attempts exceeded")]
     AttemptsExceeded,
+    /// Ten wrong codes today: no codes for this number until the day ends.
+    #[error("codes locked")]
+    Locked { retry_after: chrono::Duration },
     #[error("code expired")]
     Expired,
     #[error("too early")]
@@ -33,7 +40,7 @@ pub enum DeactivationError {
     Dependency(#[from] DependencyError),
 }
 
-/// The caller's own active number, or why not.
+/// The caller's own number (held, or deactivated by it and not taken since), or why not.
 async fn own_number(
     services: &Services,
     phone: &PhoneNumber,
@@ -54,76 +61,88 @@ async fn own_number(
     Ok((stored, sub))
 }
 
-/// Starts a deactivation: sends a code to the number itself.
+/// Starts a deactivation: sends a code to the number itself. The number's code ledger
+/// is shared by every request for it, and the write is conditioned on the ledger as read:
+/// of concurrent requests one sends a code and the others see the spacing (`TooEarly`).
 pub async fn request_deactivation(
     services: &Services,
     phone: &PhoneNumber,
     reason: DeactivationReason,
     comment: Option<String>,
     caller: &Caller,
-) -> Result<Deactivation, DeactivationError> {
-    let (stored, sub) = own_number(services, phone, caller).await?;
-    if stored.lock.state != NumberState::Active {
-        return Err(DeactivationError::InvalidState(stored.lock.state));
-    }
-    let now = services.clock.now();
-    // The resend cooldown holds across requests for one number, so a new request cannot
-    // be used to bypass it.
-    for open in stored.deactivations.iter().filter(|d| d.act.is_none()) {
-        if let Err(ResendRefusal::TooEarly { retry_after }) =
-            open.otp.check_resend(now, &services.policy)
-        {
-            return Err(DeactivationError::TooEarly { retry_after });
+) -> Result<(NumberCodes, NumberRequest), DeactivationError> {
+    for _ in 0..MAX_OPTIMISTIC_TRIES {
+        let (stored, sub) = own_number(services, phone, caller).await?;
+        if stored.lock.state != NumberState::Active {
+            return Err(DeactivationError::InvalidState(stored.lock.state));
         }
-    }
-    let id = services.random.uuid();
-    let code = services.random.otp_code();
-    let digest = services
-        .secret
-        .digest(OtpPurpose::Deactivation, &id.to_string(), &code);
-    let mut deactivation = Deactivation {
-        id,
-        phone: phone.clone(),
-        organization_inn: stored.lock.organization_inn.clone(),
-        reason,
-        comment,
-        requested_by: sub,
-        requested_at: now,
-        otp: OtpLedger::first(digest, now, &services.policy),
-        act: None,
-        revision: 1,
-    };
-    let charge = [phone_charge_for(services, phone, now)];
-    match services
-        .store
-        .save_deactivation(&deactivation, &charge, now)
-        .await
-    {
-        Ok(()) => {}
-        Err(StoreError::Refused(UpdateRefusal::RateLimited { retry_after, .. })) => {
-            return Err(DeactivationError::RateLimited { retry_after });
+        let now = services.clock.now();
+        let mut codes = stored
+            .codes
+            .unwrap_or_else(|| NumberCodes::new(phone.clone(), now));
+        let request = NumberRequest {
+            id: services.random.uuid(),
+            action: NumberAction::Deactivate {
+                reason,
+                comment: comment.clone(),
+            },
+            organization_inn: stored.lock.organization_inn.clone(),
+            requested_by: sub,
+            requested_at: now,
+            binding_version: stored.lock.version,
+        };
+        let code = services.random.otp_code();
+        let digest =
+            services
+                .secret
+                .digest(OtpPurpose::Deactivation, &request.id.to_string(), &code);
+        codes
+            .issue(request.clone(), digest, now, &services.policy)
+            .map_err(|refusal| match refusal {
+                ResendRefusal::TooEarly { retry_after } => {
+                    DeactivationError::TooEarly { retry_after }
+                }
+                ResendRefusal::SendLimit => DeactivationError::RateLimited {
+                    retry_after: codes.window_ends_at(now) - now,
+                },
+                ResendRefusal::Locked => DeactivationError::Locked {
+                    retry_after: codes.window_ends_at(now) - now,
+                },
+            })?;
+        codes.revision += 1;
+        let charge = [phone_charge_for(services, phone, now)];
+        match services.store.save_codes(&codes, &charge, now).await {
+            Ok(()) => {}
+            Err(StoreError::Refused(UpdateRefusal::Stale)) => continue,
+            Err(StoreError::Refused(UpdateRefusal::RateLimited { retry_after, .. })) => {
+                tracing::warn!(
+                    metric = "RateLimited",
+                    limit = "phone",
+                    "deactivation code rate limited"
+                );
+                return Err(DeactivationError::RateLimited { retry_after });
+            }
+            Err(StoreError::Dependency(e)) => return Err(e.into()),
         }
-        Err(StoreError::Refused(UpdateRefusal::Stale)) => return Err(DeactivationError::Contended),
-        Err(StoreError::Dependency(e)) => return Err(e.into()),
-    }
-    if !send_code(services, phone, OtpPurpose::Deactivation, &code).await {
-        deactivation.otp.mark_delivery_failed();
-        deactivation.revision += 1;
-        if let Err(error) = services
-            .store
-            .save_deactivation(&deactivation, &[], now)
-            .await
-        {
-            tracing::error!(error = ?error, "could not record the failed SMS");
-            deactivation.revision -= 1;
+        if !send_code(services, phone, OtpPurpose::Deactivation, &code).await {
+            codes.ledger.mark_delivery_failed();
+            codes.revision += 1;
+            if let Err(error) = services.store.save_codes(&codes, &[], now).await {
+                // The request stands; only the immediate retry is lost (the usual spacing
+                // applies instead). The client is still told the SMS failed.
+                tracing::error!(error = ?error, "could not record the failed SMS");
+                codes.revision -= 1;
+            }
         }
+        tracing::info!(phone = %phone.masked(), deactivation_id = %request.id, "deactivation requested");
+        return Ok((codes, request));
     }
-    tracing::info!(phone = %phone.masked(), deactivation_id = %id, "deactivation requested");
-    Ok(deactivation)
+    Err(DeactivationError::Contended)
 }
 
 /// Confirms a deactivation with its code: the number becomes `deactivated`, its lock no
-/// longer holds, and the act is kept in the number's history.
+/// longer holds, and the act is kept in the number's history. Only the latest request's
+/// code works, and only for the binding it was requested for.
 pub async fn confirm_deactivation(
     services: &Services,
     phone: &PhoneNumber,
@@ -134,58 +153,76 @@ pub async fn confirm_deactivation(
     let subject = deactivation_id.to_string();
     for _ in 0..MAX_OPTIMISTIC_TRIES {
         let (stored, sub) = own_number(services, phone, caller).await?;
-        let mut request = stored
-            .deactivations
-            .into_iter()
-            .find(|d| d.id == deactivation_id)
-            .ok_or(DeactivationError::NotFound)?;
-        if stored.lock.state != NumberState::Active || request.act.is_some() {
+        if stored.lock.state != NumberState::Active {
             return Err(DeactivationError::InvalidState(stored.lock.state));
         }
+        let mut codes = stored.codes.ok_or(DeactivationError::NotFound)?;
+        let request = codes
+            .request(deactivation_id)
+            .map_err(|lookup| match lookup {
+                RequestLookup::Superseded => DeactivationError::Expired,
+                RequestLookup::Unknown => DeactivationError::NotFound,
+            })?
+            .clone();
+        if request.binding_version != stored.lock.version
+            || request.organization_inn != stored.lock.organization_inn
+        {
+            return Err(DeactivationError::BindingChanged);
+        }
+        let NumberAction::Deactivate { reason, comment } = request.action.clone();
         let now = services.clock.now();
-        let before = request.otp.clone();
-        let outcome = request.otp.verify(now, &services.policy, |digest| {
+        codes.roll_window(now);
+        let before = codes.ledger.clone();
+        let outcome = codes.ledger.verify(now, &services.policy, |digest| {
             services
                 .secret
                 .matches(OtpPurpose::Deactivation, &subject, code, digest)
         });
-        request.revision += 1;
+        codes.revision += 1;
         if outcome != Verification::Correct {
-            if request.otp != before {
-                match services.store.save_deactivation(&request, &[], now).await {
+            if codes.ledger != before {
+                match services.store.save_codes(&codes, &[], now).await {
                     Ok(()) => {}
                     Err(StoreError::Refused(_)) => continue,
                     Err(StoreError::Dependency(e)) => return Err(e.into()),
                 }
-                tracing::info!(deactivation_id = %deactivation_id, metric = "CodeFailures", "wrong deactivation code");
+                tracing::info!(deactivation_id = %deactivation_id, metric = "CodeFailures", outcome = ?outcome, "wrong deactivation code");
             }
             return Err(match outcome {
                 Verification::Wrong { attempts_left } => {
                     DeactivationError::Invalid { attempts_left }
                 }
                 Verification::Expired => DeactivationError::Expired,
+                Verification::Locked => DeactivationError::Locked {
+                    retry_after: codes.window_ends_at(now) - now,
+                },
                 _ => DeactivationError::AttemptsExceeded,
             });
         }
+        codes.request = None;
         let act = DeactivationAct {
             act_number: request.act_number(now),
             phone: phone.clone(),
             organization_inn: request.organization_inn.clone(),
-            reason: request.reason,
+            reason,
             deactivated_at: now,
             deactivated_by: sub.clone(),
         };
-        request.act = Some(act.clone());
         let event = NumberEvent {
             at: now,
+            organization_inn: Some(request.organization_inn.clone()),
             from: Some(NumberState::Active),
             to: NumberState::Deactivated,
             actor: Actor::Applicant(sub),
             application_id: Some(stored.lock.application_id),
-            comment: request.comment.clone(),
+            comment,
             act: Some(act.clone()),
         };
-        match services.store.deactivate(&request, &event, now).await {
+        match services
+            .store
+            .deactivate(&codes, &request, &event, now)
+            .await
+        {
             Ok(()) => {
                 tracing::info!(phone = %phone.masked(), metric = "Deactivations", act = %act.act_number, "number deactivated");
                 return Ok(act);
@@ -229,7 +266,7 @@ pub async fn rebind_employee(
     if stored.lock.state != NumberState::Active {
         return Err(RebindError::InvalidState(stored.lock.state));
     }
-    if expected_version.is_some_and(|v| v != stored.lock.version) {
+    if expected_version.is_some_and(|v| v != stored.lock.binding_version()) {
         return Err(RebindError::PreconditionFailed);
     }
     if stored.lock.employee.snils == employee.snils {
@@ -244,6 +281,7 @@ pub async fn rebind_employee(
     };
     let event = NumberEvent {
         at: now,
+        organization_inn: Some(lock.organization_inn.clone()),
         from: Some(NumberState::Active),
         to: NumberState::Active,
         actor: Actor::Applicant(sub),
@@ -256,7 +294,7 @@ pub async fn rebind_employee(
             tracing::info!(phone = %phone.masked(), metric = "Rebinds", version = lock.version, "employee rebound");
             stored.lock = lock;
             stored.history.push(event);
-            Ok(stored)
+            Ok(super::status::visible_to(stored, caller))
         }
         Err(StoreError::Refused(_)) => Err(RebindError::PreconditionFailed),
         Err(StoreError::Dependency(e)) => Err(e.into()),

@@ -40,6 +40,7 @@ async fn save_decision(
 ) -> Result<Saved, DependencyError> {
     let event = |to_state: NumberState, text: &str| NumberEvent {
         at: now,
+        organization_inn: Some(app.organization.inn.clone()),
         from: Some(NumberState::Pending),
         to: to_state,
         actor: actor.clone(),
@@ -152,8 +153,6 @@ pub enum DecisionError {
     Dependency(#[from] DependencyError),
 }
 
-/// An operator's decision on an application in manual review; the operator becomes the
-/// responsible person. Exactly one of concurrent decisions applies.
 /// An operator's decision on an application in manual review; the operator becomes the
 /// responsible person. Exactly one of concurrent decisions applies.
 pub async fn decide(

@@ -1,7 +1,10 @@
+//! Reads: an application, a number, and a number's deactivation acts, each as the caller
+//! may see it.
+
 use uuid::Uuid;
 
 use super::{Caller, Services};
-use crate::domain::PhoneNumber;
+use crate::domain::{DeactivationAct, NumberState, PhoneNumber};
 use crate::ports::{DependencyError, StoredApplication, StoredNumber};
 
 /// An application with its history, if the caller may see it. Another organization's
@@ -24,8 +27,39 @@ pub async fn number_status(
 ) -> Result<Option<StoredNumber>, DependencyError> {
     let now = services.clock.now();
     let stored = services.store.number(phone).await?;
-    Ok(stored.filter(|s| {
-        caller.may_read(&s.lock.organization_inn)
-            && (s.lock.holds(now) || s.lock.state == crate::domain::NumberState::Deactivated)
-    }))
+    Ok(stored
+        .filter(|s| {
+            caller.may_read(&s.lock.organization_inn)
+                && (s.lock.holds(now) || s.lock.state == NumberState::Deactivated)
+        })
+        .map(|s| visible_to(s, caller)))
+}
+
+/// The number as `caller` may see it: an organization sees only the history of its own
+/// applications and bindings, never what earlier (or other) holders did with the number;
+/// operators see everything. The code ledger is never shown.
+pub fn visible_to(mut stored: StoredNumber, caller: &Caller) -> StoredNumber {
+    if let Caller::Organization { inn, .. } = caller {
+        stored.history.retain(|e| e.belongs_to(inn));
+    }
+    stored.codes = None;
+    stored
+}
+
+/// A deactivation act of a number, for the organization that deactivated it (and for
+/// operators), whoever holds the number now.
+pub async fn deactivation_act(
+    services: &Services,
+    phone: &PhoneNumber,
+    act_number: &str,
+    caller: &Caller,
+) -> Result<Option<DeactivationAct>, DependencyError> {
+    let Some(stored) = services.store.number(phone).await? else {
+        return Ok(None);
+    };
+    Ok(stored
+        .history
+        .into_iter()
+        .filter_map(|e| e.act)
+        .find(|act| act.act_number == act_number && caller.may_read(&act.organization_inn)))
 }

@@ -7,8 +7,9 @@ use crate::domain::{
     Signature,
 };
 use crate::ports::{
-    ApplicationUpdate, CreateRefusal, DependencyError, IdempotencyClaim, IdempotencyState,
-    NewApplication, NumberEvent, RateCharge, RateCounter, StoreError, StoredResponse,
+    ApplicationUpdate, CreateRefusal, DependencyError, IdempotencyClaim, IdempotencyRecord,
+    IdempotencyState, NewApplication, NumberEvent, RateCharge, RateCounter, StoreError,
+    StoredResponse,
 };
 
 /// A parsed, consistent application (consent already given).
@@ -25,6 +26,9 @@ pub struct SubmitApplication {
 #[derive(Debug)]
 pub enum IdempotencyConflict {
     Replay(StoredResponse),
+    /// The request with this key created this application, then died before storing its
+    /// response (its in-progress mark has lapsed): the retry answers with it.
+    Recovered(Box<Application>),
     InProgress,
     KeyReused,
 }
@@ -103,9 +107,11 @@ pub async fn submit(
         hold_until: Some(application.otp_deadline()),
         updated_at: now,
         version: 0,
+        binding_base: 0,
     };
     let number_event = NumberEvent {
         at: now,
+        organization_inn: Some(application.organization.inn.clone()),
         from: None,
         to: NumberState::Pending,
         actor,
@@ -126,23 +132,39 @@ pub async fn submit(
             limit: services.policy.sends_per_phone_per_day,
         },
     ];
-    let created = services
-        .store
-        .create(NewApplication {
-            application: &application,
-            history: &history,
-            lock: &lock,
-            number_event: &number_event,
-            charges: &charges,
-            idempotency,
-            now,
-        })
-        .await;
-    match created {
-        Ok(()) => {}
-        Err(StoreError::Dependency(e)) => return Err(e.into()),
-        Err(StoreError::Refused(refusal)) => {
-            return Err(refused(refusal, &application, idempotency, now));
+    // A refusal from a lock that has lapsed since (the number is free now) is retried.
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let created = services
+            .store
+            .create(NewApplication {
+                application: &application,
+                history: &history,
+                lock: &lock,
+                number_event: &number_event,
+                charges: &charges,
+                idempotency,
+                now,
+            })
+            .await;
+        let refusal = match created {
+            Ok(()) => break,
+            Err(StoreError::Dependency(e)) => return Err(e.into()),
+            Err(StoreError::Refused(refusal)) => refusal,
+        };
+        if let CreateRefusal::IdempotencyKeyTaken(record) = &refusal
+            && let Some(earlier) =
+                created_under(services, record, idempotency, caller_inn, now).await?
+        {
+            return Err(SubmitError::Idempotency(IdempotencyConflict::Recovered(
+                Box::new(earlier),
+            )));
+        }
+        match refused(refusal, &application, idempotency, now) {
+            Refused::Final(error) => return Err(error),
+            Refused::Lapsed(_) if tries < MAX_CREATE_TRIES => continue,
+            Refused::Lapsed(error) => return Err(error),
         }
     }
     tracing::info!(application_id = %id, phone = %application.phone.masked(), metric = "ApplicationsSubmitted", "application created");
@@ -172,13 +194,46 @@ pub async fn submit(
     Ok(application)
 }
 
+/// Tries of the submission's write when a refusal came from a lock that lapsed meanwhile.
+const MAX_CREATE_TRIES: usize = 3;
+
+/// The application an earlier request with the same key and body created, if that request
+/// died after its transaction: its record is still in progress, past its lapse time. (The
+/// record is written only in the same transaction as the application, so it names one.)
+async fn created_under(
+    services: &Services,
+    record: &IdempotencyRecord,
+    claim: Option<&IdempotencyClaim>,
+    caller_inn: &Inn,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<Application>, DependencyError> {
+    let same_request = claim.is_some_and(|c| c.request_hash == record.request_hash);
+    let lapsed = matches!(record.state, IdempotencyState::InProgress { until } if until <= now);
+    let Some(id) = record.application_id.filter(|_| same_request && lapsed) else {
+        return Ok(None);
+    };
+    Ok(services
+        .store
+        .get(id)
+        .await?
+        .map(|stored| stored.application)
+        .filter(|app| &app.organization.inn == caller_inn))
+}
+
+/// A refusal, final or caused by a lock that no longer holds (worth another try).
+enum Refused {
+    Final(SubmitError),
+    Lapsed(SubmitError),
+}
+
 fn refused(
     refusal: CreateRefusal,
     application: &Application,
     claim: Option<&IdempotencyClaim>,
     now: chrono::DateTime<Utc>,
-) -> SubmitError {
-    match refusal {
+) -> Refused {
+    let inn = &application.organization.inn;
+    Refused::Final(match refusal {
         CreateRefusal::IdempotencyKeyTaken(record) => {
             let same_request = claim.is_some_and(|c| c.request_hash == record.request_hash);
             SubmitError::Idempotency(match record.state {
@@ -187,16 +242,20 @@ fn refused(
                 IdempotencyState::InProgress { .. } => IdempotencyConflict::InProgress,
             })
         }
-        CreateRefusal::NumberHeld(lock) => {
-            match lock.refusal_for(&application.organization.inn, now) {
-                Some(reason) => SubmitError::NumberUnavailable(reason),
-                // The lock lapsed between the refused write and now: report it as in progress
-                // elsewhere rather than guess; a retry will succeed.
-                None => SubmitError::NumberUnavailable(NumberUnavailable::ApplicationInProgress(
-                    lock.application_id,
-                )),
+        CreateRefusal::NumberHeld(lock) => match lock.refusal_for(inn, now) {
+            Some(reason) => SubmitError::NumberUnavailable(reason),
+            // The lock lapsed between the refused write and now. Never name another
+            // organization's application: say only what the lock allows, and try again.
+            None => {
+                return Refused::Lapsed(SubmitError::NumberUnavailable(
+                    if &lock.organization_inn == inn {
+                        NumberUnavailable::ApplicationInProgress(lock.application_id)
+                    } else {
+                        NumberUnavailable::BoundToAnotherOrganization
+                    },
+                ));
             }
-        }
+        },
         CreateRefusal::RateLimited {
             counter,
             retry_after,
@@ -212,5 +271,5 @@ fn refused(
             );
             SubmitError::RateLimited { retry_after }
         }
-    }
+    })
 }

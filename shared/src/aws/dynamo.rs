@@ -6,12 +6,14 @@
 //! | application history | `APP#<id>` | `H#<revision>#<n>` |
 //! | number lock | `NUM#<phone>` | `L` |
 //! | number history | `NUM#<phone>` | `H#<time>#<id>` |
-//! | deactivation request | `NUM#<phone>` | `D#<id>` |
+//! | number code ledger | `NUM#<phone>` | `C` |
 //! | idempotency record | `IDEM#<hash of org and key>` | `I` |
 //! | rate counter | `RATE#ORG#<inn>` / `RATE#PHONE#<phone>` | `W#<day index>` |
 //!
 //! Applications carry `gsi1pk = STATUS#<status>`, `gsi1sk = <since>#<id>` for the
-//! status-and-age index. Expiry is always checked in code; TTL only cleans up.
+//! status-and-age index, and, while the sweeper has a job for them, `gsi2pk = TIMER#<job>`,
+//! `gsi2sk = <due>#<id>` for the timer index (sparse: an application without a timer is
+//! not in it). Expiry is always checked in code; TTL only cleans up.
 
 use std::collections::HashMap;
 
@@ -27,8 +29,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use uuid::Uuid;
 
 use crate::domain::{
-    Application, ApplicationStatus, Deactivation, Employee, HistoryEntry, Inn, NumberLock,
-    NumberState, PhoneNumber,
+    Application, ApplicationStatus, Employee, HistoryEntry, Inn, NumberCodes, NumberLock,
+    NumberRequest, NumberState, PhoneNumber, SweepJob,
 };
 use crate::ports::{
     ApplicationRepository, ApplicationUpdate, CreateRefusal, DependencyError, IdempotencyRecord,
@@ -41,6 +43,8 @@ type Item = HashMap<String, AttributeValue>;
 
 /// Name of the status-and-age index.
 pub const STATUS_INDEX: &str = "gsi1";
+/// Name of the sweeper's timer index.
+pub const TIMER_INDEX: &str = "gsi2";
 const SERVICE: &str = "dynamodb";
 /// Transactions cancelled only by a conflicting concurrent transaction are retried.
 const CONFLICT_RETRIES: usize = 6;
@@ -49,6 +53,10 @@ const CONFLICT_RETRIES: usize = 6;
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// Whether to use the item a cancelled transaction returns with its condition failure
+    /// (`ReturnValuesOnConditionCheckFailure`). Stores that return none (YDB's Document
+    /// API documents no such return) are served by reading the item afterwards instead.
+    use_returned_items: bool,
 }
 
 fn s(v: impl Into<String>) -> AttributeValue {
@@ -105,6 +113,10 @@ pub fn number_pk(phone: &PhoneNumber) -> String {
     format!("NUM#{phone}")
 }
 
+fn timer_pk(job: SweepJob) -> String {
+    format!("TIMER#{}", job.as_str())
+}
+
 fn idempotency_pk(key: &str) -> String {
     format!("IDEM#{key}")
 }
@@ -129,7 +141,14 @@ impl DynamoStore {
         Self {
             client,
             table: table.into(),
+            use_returned_items: true,
         }
+    }
+
+    /// Stops relying on items returned with condition failures (see `use_returned_items`).
+    pub fn without_returned_items(mut self) -> Self {
+        self.use_returned_items = false;
+        self
     }
 
     pub fn client(&self) -> &Client {
@@ -203,7 +222,7 @@ impl DynamoStore {
     }
 
     fn application_item(&self, app: &Application) -> Result<Item, DependencyError> {
-        Ok(HashMap::from([
+        let mut item: Item = HashMap::from([
             ("pk".into(), s(application_pk(app.id))),
             ("sk".into(), s("A")),
             ("kind".into(), s("application")),
@@ -219,7 +238,12 @@ impl DynamoStore {
                 s(format!("{}#{}", time(app.status_since), app.id)),
             ),
             ("doc".into(), s(json(app)?)),
-        ]))
+        ]);
+        if let Some((job, due)) = app.timer() {
+            item.insert("gsi2pk".into(), s(timer_pk(job)));
+            item.insert("gsi2sk".into(), s(format!("{}#{}", time(due), app.id)));
+        }
+        Ok(item)
     }
 
     fn history_items(
@@ -285,7 +309,7 @@ impl DynamoStore {
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
-                .map(|(i, r)| (i, r.item().cloned()))
+                .map(|(i, r)| (i, r.item().filter(|_| self.use_returned_items).cloned()))
                 .collect();
             if !failed.is_empty() {
                 return Ok(TxOutcome::ConditionsFailed(failed));
@@ -369,6 +393,12 @@ fn lock_from_item(item: &Item) -> Result<NumberLock, DependencyError> {
             .map_err(|_| corrupt("updated_at"))?
             .with_timezone(&Utc),
         version: u64::try_from(get_n(item, "version")?).map_err(|_| corrupt("version"))?,
+        binding_base: match item.get("binding_base") {
+            Some(_) => {
+                u64::try_from(get_n(item, "binding_base")?).map_err(|_| corrupt("binding_base"))?
+            }
+            None => 0,
+        },
     })
 }
 
@@ -386,6 +416,13 @@ fn idempotency_from_item(item: &Item) -> Result<IdempotencyRecord, DependencyErr
         state,
         expires_at: DateTime::from_timestamp(get_n(item, "expires_at")?, 0)
             .ok_or_else(|| corrupt("expires_at"))?,
+        application_id: match item.get("application_id") {
+            Some(_) => Some(
+                Uuid::parse_str(get_s(item, "application_id")?)
+                    .map_err(|_| corrupt("application_id"))?,
+            ),
+            None => None,
+        },
     })
 }
 
@@ -402,7 +439,8 @@ impl ApplicationRepository for DynamoStore {
                 number_pk(&lock.phone),
                 "L",
                 "SET #state = :pending, org_inn = :inn, application_id = :app, hold_until = :hold, \
-                 updated_at = :now, employee = :employee, phone = :phone ADD version :one",
+                 updated_at = :now, employee = :employee, phone = :phone, \
+                 binding_base = if_not_exists(version, :zero) ADD version :one",
                 "attribute_not_exists(pk) OR #state = :deactivated OR (#state = :pending AND hold_until <= :now_ms)",
                 vec![
                     (":pending", s("pending")),
@@ -415,6 +453,7 @@ impl ApplicationRepository for DynamoStore {
                     (":employee", s(json(&lock.employee)?)),
                     (":phone", s(lock.phone.as_ref())),
                     (":one", n(1)),
+                    (":zero", n(0)),
                 ],
             )?,
             self.number_event_item(&lock.phone, new.number_event, app.id)?,
@@ -441,8 +480,10 @@ impl ApplicationRepository for DynamoStore {
             ]);
             items.push(self.put(
                 item,
-                Some("attribute_not_exists(pk) OR expires_at <= :now_s OR (#state = :in_progress AND in_progress_until <= :now_ms)"),
-                &[(":now_s", n(new.now.timestamp())), (":now_ms", n(now_ms)), (":in_progress", s("in_progress"))],
+                // Written only with its application, a record keeps its key until it expires,
+                // even when its request died: the retry recovers that application.
+                Some("attribute_not_exists(pk) OR expires_at <= :now_s"),
+                &[(":now_s", n(new.now.timestamp()))],
             )?);
         }
         let failed = match self.transact(items).await? {
@@ -592,29 +633,29 @@ impl NumberRegistry for DynamoStore {
         let items = self.query_partition(number_pk(phone)).await?;
         let mut lock = None;
         let mut history = Vec::new();
-        let mut deactivations = Vec::new();
+        let mut codes = None;
         for item in &items {
             match get_s(item, "sk")? {
                 "L" => lock = Some(lock_from_item(item)?),
+                "C" => codes = Some(doc::<NumberCodes>(item, "doc")?),
                 sk if sk.starts_with("H#") => history.push(doc::<NumberEvent>(item, "doc")?),
-                sk if sk.starts_with("D#") => deactivations.push(doc::<Deactivation>(item, "doc")?),
                 _ => {}
             }
         }
         Ok(lock.map(|lock| StoredNumber {
             lock,
             history,
-            deactivations,
+            codes,
         }))
     }
 
-    async fn save_deactivation(
+    async fn save_codes(
         &self,
-        deactivation: &Deactivation,
+        codes: &NumberCodes,
         charges: &[RateCharge],
-        _now: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError<UpdateRefusal>> {
-        let mut items = vec![self.deactivation_put(deactivation)?];
+        let mut items = vec![self.codes_put(codes)?];
         for c in charges {
             items.push(self.charge_item(c)?);
         }
@@ -632,7 +673,7 @@ impl NumberRegistry for DynamoStore {
                     .ok_or_else(|| DependencyError::new(SERVICE, "unexpected condition failure"))?;
                 Err(StoreError::Refused(UpdateRefusal::RateLimited {
                     counter: charge.counter.clone(),
-                    retry_after: charge.window.ends_at - _now,
+                    retry_after: charge.window.ends_at - now,
                 }))
             }
         }
@@ -640,26 +681,28 @@ impl NumberRegistry for DynamoStore {
 
     async fn deactivate(
         &self,
-        deactivation: &Deactivation,
+        codes: &NumberCodes,
+        request: &NumberRequest,
         event: &NumberEvent,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError<UpdateRefusal>> {
         let items = vec![
-            self.deactivation_put(deactivation)?,
+            self.codes_put(codes)?,
             self.update(
-                number_pk(&deactivation.phone),
+                number_pk(&codes.phone),
                 "L",
                 "SET #state = :deactivated, updated_at = :now ADD version :one",
-                "#state = :active AND org_inn = :inn",
+                "#state = :active AND org_inn = :inn AND version = :binding",
                 vec![
                     (":deactivated", s("deactivated")),
                     (":active", s("active")),
-                    (":inn", s(deactivation.organization_inn.as_ref())),
+                    (":inn", s(request.organization_inn.as_ref())),
+                    (":binding", n(request.binding_version)),
                     (":now", s(time(now))),
                     (":one", n(1)),
                 ],
             )?,
-            self.number_event_item(&deactivation.phone, event, deactivation.id)?,
+            self.number_event_item(&codes.phone, event, request.id)?,
         ];
         match self.transact(items).await? {
             TxOutcome::Done => Ok(()),
@@ -695,30 +738,23 @@ impl NumberRegistry for DynamoStore {
     }
 }
 
-/// Deactivation requests are kept a week after they were made, then TTL removes them;
-/// the act itself lives on in the number's history.
-const DEACTIVATION_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
-
 impl DynamoStore {
-    fn deactivation_put(&self, d: &Deactivation) -> Result<TransactWriteItem, DependencyError> {
+    /// The number's code ledger, conditioned on the revision it was read at.
+    fn codes_put(&self, c: &NumberCodes) -> Result<TransactWriteItem, DependencyError> {
         let item = HashMap::from([
-            ("pk".into(), s(number_pk(&d.phone))),
-            ("sk".into(), s(format!("D#{}", d.id))),
-            ("kind".into(), s("deactivation")),
-            ("revision".into(), n(d.revision)),
-            (
-                "expires_at".into(),
-                n(d.requested_at.timestamp() + DEACTIVATION_RETENTION_SECONDS),
-            ),
-            ("doc".into(), s(json(d)?)),
+            ("pk".into(), s(number_pk(&c.phone))),
+            ("sk".into(), s("C")),
+            ("kind".into(), s("number_codes")),
+            ("revision".into(), n(c.revision)),
+            ("doc".into(), s(json(c)?)),
         ]);
-        if d.revision == 1 {
+        if c.revision == 1 {
             self.put(item, Some("attribute_not_exists(pk)"), &[])
         } else {
             self.put(
                 item,
                 Some("revision = :expected"),
-                &[(":expected", n(d.revision - 1))],
+                &[(":expected", n(c.revision - 1))],
             )
         }
     }
@@ -741,16 +777,17 @@ fn encode_cursor(key: &Item) -> Option<String> {
     )
 }
 
-fn decode_cursor(cursor: &str, gsi1pk: &str) -> Option<Item> {
+fn decode_cursor(cursor: &str, index: &str, partition: &str) -> Option<Item> {
     use base64::Engine;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()?;
     let map: HashMap<String, String> = serde_json::from_slice(&bytes).ok()?;
-    let expected = ["pk", "sk", "gsi1pk", "gsi1sk"];
+    let (ipk, isk) = (format!("{index}pk"), format!("{index}sk"));
+    let expected = ["pk", "sk", ipk.as_str(), isk.as_str()];
     if map.len() != expected.len()
         || !expected.iter().all(|k| map.contains_key(*k))
-        || map.get("gsi1pk").map(String::as_str) != Some(gsi1pk)
+        || map.get(&ipk).map(String::as_str) != Some(partition)
     {
         return None;
     }
@@ -769,7 +806,10 @@ impl ReviewIndex for DynamoStore {
         let gsi1pk = format!("STATUS#{}", status.as_str());
         let start = match cursor {
             None => None,
-            Some(c) => Some(decode_cursor(c, &gsi1pk).ok_or(StoreError::Refused(InvalidCursor))?),
+            Some(c) => Some(
+                decode_cursor(c, STATUS_INDEX, &gsi1pk)
+                    .ok_or(StoreError::Refused(InvalidCursor))?,
+            ),
         };
         let mut query = self
             .client
@@ -787,6 +827,49 @@ impl ReviewIndex for DynamoStore {
             None => query.key_condition_expression("gsi1pk = :pk"),
         };
         let out = query.send().await.map_err(sdk)?;
+        let items = out
+            .items
+            .unwrap_or_default()
+            .iter()
+            .map(|item| doc::<Application>(item, "doc"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = out
+            .last_evaluated_key
+            .as_ref()
+            .filter(|k| !k.is_empty())
+            .and_then(encode_cursor);
+        Ok(Page { items, next })
+    }
+
+    async fn due(
+        &self,
+        job: SweepJob,
+        before: DateTime<Utc>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Application>, StoreError<InvalidCursor>> {
+        let partition = timer_pk(job);
+        let start = match cursor {
+            None => None,
+            Some(c) => Some(
+                decode_cursor(c, TIMER_INDEX, &partition)
+                    .ok_or(StoreError::Refused(InvalidCursor))?,
+            ),
+        };
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(TIMER_INDEX)
+            .key_condition_expression("gsi2pk = :pk AND gsi2sk < :before")
+            .expression_attribute_values(":pk", s(partition))
+            .expression_attribute_values(":before", s(time(before)))
+            .limit(i32::try_from(limit.max(1)).unwrap_or(100))
+            .scan_index_forward(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(sdk)?;
         let items = out
             .items
             .unwrap_or_default()

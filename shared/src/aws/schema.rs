@@ -6,24 +6,20 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
-use super::dynamo::STATUS_INDEX;
+use super::dynamo::{STATUS_INDEX, TIMER_INDEX};
 use crate::ports::DependencyError;
 
 fn err(e: impl std::fmt::Display) -> DependencyError {
     DependencyError::new("dynamodb", e.to_string())
 }
 
-/// Creates the table with its status index and TTL, if it does not exist yet.
+/// The table's global secondary indexes, each keyed `<name>pk` / `<name>sk`.
+const INDEXES: [&str; 2] = [STATUS_INDEX, TIMER_INDEX];
+
+/// Creates the table with its indexes and TTL if it does not exist yet, and adds an index
+/// a table made by an earlier version lacks (local data kept across upgrades).
 pub async fn ensure_table(client: &Client, table: &str) -> Result<(), DependencyError> {
-    let exists = client
-        .describe_table()
-        .table_name(table)
-        .send()
-        .await
-        .is_ok();
-    if exists {
-        return Ok(());
-    }
+    let described = client.describe_table().table_name(table).send().await;
     let attr = |name: &str| {
         AttributeDefinition::builder()
             .attribute_name(name)
@@ -38,28 +34,72 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), Dependency
             .build()
             .map_err(err)
     };
-    let index = GlobalSecondaryIndex::builder()
-        .index_name(STATUS_INDEX)
-        .key_schema(key("gsi1pk", KeyType::Hash)?)
-        .key_schema(key("gsi1sk", KeyType::Range)?)
-        .projection(
-            Projection::builder()
-                .projection_type(ProjectionType::All)
-                .build(),
-        )
-        .build()
-        .map_err(err)?;
-    client
+    let index = |name: &str| {
+        GlobalSecondaryIndex::builder()
+            .index_name(name)
+            .key_schema(key(&format!("{name}pk"), KeyType::Hash)?)
+            .key_schema(key(&format!("{name}sk"), KeyType::Range)?)
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::All)
+                    .build(),
+            )
+            .build()
+            .map_err(err)
+    };
+    if let Ok(described) = described {
+        let present: Vec<String> = described
+            .table
+            .and_then(|t| t.global_secondary_indexes)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|i| i.index_name)
+            .collect();
+        // One index per UpdateTable call, as DynamoDB (and YDB) require.
+        for name in INDEXES.iter().filter(|n| !present.iter().any(|p| p == *n)) {
+            client
+                .update_table()
+                .table_name(table)
+                .attribute_definitions(attr(&format!("{name}pk"))?)
+                .attribute_definitions(attr(&format!("{name}sk"))?)
+                .global_secondary_index_updates(
+                    aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate::builder()
+                        .create(
+                            aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
+                                .index_name(*name)
+                                .key_schema(key(&format!("{name}pk"), KeyType::Hash)?)
+                                .key_schema(key(&format!("{name}sk"), KeyType::Range)?)
+                                .projection(
+                                    Projection::builder()
+                                        .projection_type(ProjectionType::All)
+                                        .build(),
+                                )
+                                .build()
+                                .map_err(err)?,
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| err(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        }
+        return Ok(());
+    }
+    let mut create = client
         .create_table()
         .table_name(table)
         .billing_mode(BillingMode::PayPerRequest)
         .attribute_definitions(attr("pk")?)
         .attribute_definitions(attr("sk")?)
-        .attribute_definitions(attr("gsi1pk")?)
-        .attribute_definitions(attr("gsi1sk")?)
         .key_schema(key("pk", KeyType::Hash)?)
-        .key_schema(key("sk", KeyType::Range)?)
-        .global_secondary_indexes(index)
+        .key_schema(key("sk", KeyType::Range)?);
+    for name in INDEXES {
+        create = create
+            .attribute_definitions(attr(&format!("{name}pk"))?)
+            .attribute_definitions(attr(&format!("{name}sk"))?)
+            .global_secondary_indexes(index(name)?);
+    }
+    create
         .send()
         .await
         .map_err(|e| err(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;

@@ -64,27 +64,32 @@ async fn review_records(
     Ok(response)
 }
 
-/// Most applications one sweep touches; the rest wait 15 minutes for the next run.
-pub const SWEEP_BUDGET: u32 = 2_000;
+/// Most applications each of the sweep's jobs touches in one run; the rest wait 15
+/// minutes for the next run. Four jobs: at most 2 000 applications a run.
+pub const SWEEP_BUDGET: u32 = 500;
 
 /// One scheduled sweep; returns what it did.
 pub async fn sweep(services: &Services, _event: LambdaEvent<Value>) -> Result<Value, Error> {
     let report = app::sweep(services, SWEEP_BUDGET).await;
     super::metrics::flush("review-sweeper");
     let report = report?;
+    let truncated: Vec<&str> = report.truncated.iter().map(|j| j.as_str()).collect();
     tracing::info!(
         expired = report.expired,
+        documents_expired = report.documents_expired,
         overdue_marked = report.overdue_marked,
         requeued = report.requeued,
         skipped = report.skipped,
-        truncated = report.truncated,
+        truncated = ?truncated,
         "sweep finished"
     );
     Ok(json!({
         "expired": report.expired,
+        "documents_expired": report.documents_expired,
         "overdue_marked": report.overdue_marked,
         "requeued": report.requeued,
         "skipped": report.skipped,
-        "truncated": report.truncated,
+        "truncated": !truncated.is_empty(),
+        "truncated_jobs": truncated,
     }))
 }

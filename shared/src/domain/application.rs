@@ -10,6 +10,44 @@ pub const OTP_CONFIRMATION_WINDOW: Duration = Duration::hours(24);
 pub const AUTO_REVIEW_ETA: Duration = Duration::minutes(30);
 /// Manual review SLA, from entering `manual_review`.
 pub const MANUAL_REVIEW_SLA: Duration = Duration::hours(24);
+/// How long requested documents are awaited before the application expires and frees
+/// its number (SPEC 3).
+pub const DOCUMENTS_WAIT: Duration = Duration::days(30);
+/// How long an application may sit in `under_review` since it was last queued before it
+/// is queued again (a lost message must not strand it).
+pub const REQUEUE_AFTER: Duration = Duration::hours(1);
+
+/// The scheduled sweeper's jobs (SPEC 5.4). Each reads only the applications due for it,
+/// with its own budget, so no job's backlog holds up another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SweepJob {
+    /// `awaiting_otp` past its confirmation window: expire, release the number.
+    ExpireUnconfirmed,
+    /// `manual_review` past its SLA: mark overdue, once per stint.
+    MarkOverdue,
+    /// `under_review` without a decision an hour after it was queued: queue it again.
+    Requeue,
+    /// `documents_required` unanswered for 30 days: expire, release the number.
+    ExpireDocumentsRequest,
+}
+
+impl SweepJob {
+    pub const ALL: [Self; 4] = [
+        Self::ExpireUnconfirmed,
+        Self::MarkOverdue,
+        Self::Requeue,
+        Self::ExpireDocumentsRequest,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ExpireUnconfirmed => "expire_unconfirmed",
+            Self::MarkOverdue => "mark_overdue",
+            Self::Requeue => "requeue",
+            Self::ExpireDocumentsRequest => "expire_documents_request",
+        }
+    }
+}
 
 /// Where an application is in its lifecycle (SPEC 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -82,7 +120,7 @@ impl ApplicationStatus {
                     Approved | ManualReview | Rejected | DocumentsRequired
                 )
                 | (ManualReview, Approved | Rejected | DocumentsRequired)
-                | (DocumentsRequired, UnderReview)
+                | (DocumentsRequired, UnderReview | Expired)
         )
     }
 
@@ -169,7 +207,8 @@ pub struct Application {
     pub comment: Option<String>,
     pub rejection_reason: Option<String>,
     pub documents_required: Vec<DocumentType>,
-    /// Marked once when a manual review passes its SLA.
+    /// Marked once when the current stint in manual review passes its SLA; cleared on
+    /// entering manual review again.
     #[serde(default)]
     pub overdue: bool,
     /// How many times the application was put on the review queue, and when last.
@@ -196,6 +235,54 @@ impl Application {
         self.created_at + OTP_CONFIRMATION_WINDOW
     }
 
+    /// When the current manual review is due (SLA) or the automatic review expected.
+    pub fn sla_due_at(&self) -> Option<DateTime<Utc>> {
+        match self.status {
+            ApplicationStatus::ManualReview => Some(self.status_since + MANUAL_REVIEW_SLA),
+            ApplicationStatus::UnderReview => Some(self.status_since + AUTO_REVIEW_ETA),
+            _ => None,
+        }
+    }
+
+    /// Whether the current stint is past its due time at `now` (or was marked so).
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.overdue || self.sla_due_at().is_some_and(|due| now > due)
+    }
+
+    /// Until when requested documents are awaited; after it the application expires.
+    pub fn documents_due_at(&self) -> Option<DateTime<Utc>> {
+        (self.status == ApplicationStatus::DocumentsRequired)
+            .then(|| self.status_since + DOCUMENTS_WAIT)
+    }
+
+    /// The sweeper's next job for this application and when it falls due. `None` when
+    /// nothing is scheduled: a final status, or a manual review already marked overdue.
+    /// The store indexes applications by it, so each job reads only what is due.
+    pub fn timer(&self) -> Option<(SweepJob, DateTime<Utc>)> {
+        match self.status {
+            ApplicationStatus::AwaitingOtp => {
+                Some((SweepJob::ExpireUnconfirmed, self.otp_deadline()))
+            }
+            ApplicationStatus::ManualReview if !self.overdue => {
+                Some((SweepJob::MarkOverdue, self.status_since + MANUAL_REVIEW_SLA))
+            }
+            ApplicationStatus::UnderReview => {
+                let queued = self
+                    .last_queued_at
+                    .map_or(self.status_since, |at| at.max(self.status_since));
+                Some((
+                    SweepJob::Requeue,
+                    queued + REQUEUE_AFTER.max(AUTO_REVIEW_ETA),
+                ))
+            }
+            ApplicationStatus::DocumentsRequired => Some((
+                SweepJob::ExpireDocumentsRequest,
+                self.status_since + DOCUMENTS_WAIT,
+            )),
+            _ => None,
+        }
+    }
+
     /// Moves to `to`, recording who did it. Refuses transitions SPEC 3 does not allow.
     pub fn transition(
         &mut self,
@@ -213,6 +300,10 @@ impl Application {
         self.status = to;
         self.status_since = now;
         self.updated_at = now;
+        if to == ApplicationStatus::ManualReview {
+            // Each stint in manual review has its own SLA.
+            self.overdue = false;
+        }
         self.expected_completion_at = match to {
             ApplicationStatus::UnderReview => Some(now + AUTO_REVIEW_ETA),
             ApplicationStatus::ManualReview => Some(now + MANUAL_REVIEW_SLA),
@@ -246,6 +337,7 @@ mod tests {
             (ManualReview, Rejected),
             (ManualReview, DocumentsRequired),
             (DocumentsRequired, UnderReview),
+            (DocumentsRequired, Expired),
         ];
         for from in ApplicationStatus::ALL {
             for to in ApplicationStatus::ALL {

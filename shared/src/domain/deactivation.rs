@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Inn, OtpLedger, PhoneNumber};
+use super::{Inn, OtpLedger, OtpPolicy, PhoneNumber, RateWindow, ResendRefusal};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -48,25 +48,124 @@ pub struct DeactivationAct {
     pub deactivated_by: String,
 }
 
-/// A requested deactivation awaiting its code.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Deactivation {
-    pub id: Uuid,
-    pub phone: PhoneNumber,
-    pub organization_inn: Inn,
-    pub reason: DeactivationReason,
-    pub comment: Option<String>,
-    pub requested_by: String,
-    pub requested_at: DateTime<Utc>,
-    pub otp: OtpLedger,
-    pub act: Option<DeactivationAct>,
-    pub revision: u64,
+/// A change to a number that its organization confirms with a code sent to the number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum NumberAction {
+    Deactivate {
+        reason: DeactivationReason,
+        comment: Option<String>,
+    },
 }
 
-impl Deactivation {
+/// A requested change awaiting its code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberRequest {
+    pub id: Uuid,
+    pub action: NumberAction,
+    pub organization_inn: Inn,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    /// The number's version when requested: confirming applies only to that binding, so
+    /// a request can never act on a later one (after a rebind or a new application).
+    pub binding_version: u64,
+}
+
+impl NumberRequest {
     /// `ДА-20261122-1A2B3C4D`: date and the start of the request id, unique and readable.
     pub fn act_number(&self, at: DateTime<Utc>) -> String {
         let id = self.id.simple().to_string().to_uppercase();
         format!("ДА-{}-{}", at.format("%Y%m%d"), &id[..8])
+    }
+}
+
+/// How many replaced request ids are remembered, so confirming one of them is answered
+/// "code expired" rather than "not found".
+const SUPERSEDED_KEPT: usize = 10;
+
+/// The codes sent to one number for changes its organization confirms by SMS (SPEC 4.6):
+/// one ledger per number, whichever request a code was for. So at most one code is live
+/// (a new request replaces it), the resend spacing spans requests, and wrong codes add up
+/// per number. Its counts (sends, wrong codes) run per UTC day (`window`): ten wrong codes
+/// lock the number's codes until the day ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumberCodes {
+    pub phone: PhoneNumber,
+    /// The index of the [`RateWindow`] the ledger's counts belong to.
+    pub window: i64,
+    pub ledger: OtpLedger,
+    /// The request the live code is for; `None` once confirmed.
+    pub request: Option<NumberRequest>,
+    /// Ids of requests replaced by a later one, newest last.
+    pub superseded: Vec<Uuid>,
+    /// Stored changes; `0` for a ledger not stored yet.
+    pub revision: u64,
+}
+
+/// Why a code cannot be checked against a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestLookup {
+    /// A later request replaced it: its code no longer works.
+    Superseded,
+    Unknown,
+}
+
+impl NumberCodes {
+    /// A number no code was sent to yet.
+    pub fn new(phone: PhoneNumber, now: DateTime<Utc>) -> Self {
+        Self {
+            phone,
+            window: RateWindow::containing(now).index,
+            ledger: OtpLedger::empty(),
+            request: None,
+            superseded: Vec::new(),
+            revision: 0,
+        }
+    }
+
+    /// Starts the day's counts afresh once a new UTC day has begun. The time of the last
+    /// send is kept, so the spacing between codes still holds across midnight.
+    pub fn roll_window(&mut self, now: DateTime<Utc>) {
+        let today = RateWindow::containing(now).index;
+        if self.window != today {
+            self.window = today;
+            self.ledger.sends = 0;
+            self.ledger.wrong_total = 0;
+        }
+    }
+
+    /// When the day's counts start afresh.
+    pub fn window_ends_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        RateWindow::containing(now).ends_at
+    }
+
+    /// Issues a code (its digest) for `request`, replacing any earlier request and code, if
+    /// the policy allows another code now.
+    pub fn issue(
+        &mut self,
+        request: NumberRequest,
+        digest: String,
+        now: DateTime<Utc>,
+        policy: &OtpPolicy,
+    ) -> Result<(), ResendRefusal> {
+        self.roll_window(now);
+        self.ledger.check_resend(now, policy)?;
+        if let Some(old) = self.request.take() {
+            self.superseded.push(old.id);
+            let excess = self.superseded.len().saturating_sub(SUPERSEDED_KEPT);
+            self.superseded.drain(..excess);
+        }
+        self.ledger.replace(digest, now, policy);
+        self.request = Some(request);
+        Ok(())
+    }
+
+    /// The live request with this id.
+    pub fn request(&self, id: Uuid) -> Result<&NumberRequest, RequestLookup> {
+        match &self.request {
+            Some(r) if r.id == id => Ok(r),
+            _ if self.superseded.contains(&id) => Err(RequestLookup::Superseded),
+            _ => Err(RequestLookup::Unknown),
+        }
     }
 }

@@ -122,7 +122,17 @@ impl Document {
 /// (power of attorney or appointment order: when neither is present both are listed, as
 /// either satisfies the requirement). An entrepreneur needs a registration certificate.
 pub fn missing_documents(kind: OrganizationKind, documents: &[Document]) -> Vec<DocumentType> {
-    let has = |t: DocumentType| documents.iter().any(|d| d.doc_type == t);
+    let types: Vec<DocumentType> = documents.iter().map(|d| d.doc_type).collect();
+    missing_document_types(kind, &types)
+}
+
+/// [`missing_documents`] given only the types present (as declared, even by documents
+/// that are otherwise invalid, so both problems are reported at once).
+pub fn missing_document_types(
+    kind: OrganizationKind,
+    present: &[DocumentType],
+) -> Vec<DocumentType> {
+    let has = |t: DocumentType| present.contains(&t);
     let mut missing = Vec::new();
     if !has(DocumentType::RegistrationCertificate) {
         missing.push(DocumentType::RegistrationCertificate);

@@ -32,6 +32,18 @@ pub enum InnError {
     Checksum,
 }
 
+impl OrganizationKind {
+    /// The kind an INN's length tells (10 digits: legal entity, 12: entrepreneur), even
+    /// when its check digits are wrong, so the rules for the kind can still be applied.
+    pub fn of_inn_input(input: &str) -> Option<Self> {
+        match digits(input.trim())?.len() {
+            10 => Some(Self::LegalEntity),
+            12 => Some(Self::Entrepreneur),
+            _ => None,
+        }
+    }
+}
+
 impl Inn {
     pub fn parse(input: &str) -> Result<Self, InnError> {
         let s = input.trim();

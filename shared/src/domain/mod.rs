@@ -12,17 +12,21 @@ mod ogrn;
 mod organization;
 mod otp;
 mod phone;
+mod redact;
 mod review;
+mod sms;
 mod snils;
 
 pub use application::{
-    AUTO_REVIEW_ETA, Actor, Application, ApplicationStatus, HistoryEntry, IllegalTransition,
-    MANUAL_REVIEW_SLA, OTP_CONFIRMATION_WINDOW,
+    AUTO_REVIEW_ETA, Actor, Application, ApplicationStatus, DOCUMENTS_WAIT, HistoryEntry,
+    IllegalTransition, MANUAL_REVIEW_SLA, OTP_CONFIRMATION_WINDOW, REQUEUE_AFTER, SweepJob,
 };
-pub use deactivation::{Deactivation, DeactivationAct, DeactivationReason};
+pub use deactivation::{
+    DeactivationAct, DeactivationReason, NumberAction, NumberCodes, NumberRequest, RequestLookup,
+};
 pub use documents::{
     Document, DocumentError, DocumentType, MAX_DOCUMENT_BYTES, MAX_DOCUMENTS, Signature,
-    SignatureError, missing_documents,
+    SignatureError, missing_document_types, missing_documents,
 };
 pub use inn::{Inn, InnError, OrganizationKind};
 pub use kpp::{Kpp, KppError};
@@ -35,8 +39,10 @@ pub use otp::{
     RateWindow, ResendRefusal, Verification,
 };
 pub use phone::{PhoneError, PhoneNumber};
+pub use redact::scrub;
 pub use review::{
     AutomaticOutcome, Decision, ManualReason, POLICY_VIOLATION_LOOKBACK, RejectionReason,
     automatic_review,
 };
+pub use sms::{code_sms, sms_segments};
 pub use snils::{Snils, SnilsError};

@@ -88,9 +88,18 @@ impl From<FullName> for String {
 }
 
 /// Registered name of the organization, 1..500 characters after trimming, no control characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// An entrepreneur's name is a person's name (`ИП Иванов Иван Иванович`), so its `Debug`
+/// is masked like a full name's.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct OrganizationName(String);
+
+impl fmt::Debug for OrganizationName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OrganizationName(***)")
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum OrganizationNameError {

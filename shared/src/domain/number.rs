@@ -47,7 +47,11 @@ pub struct NumberLock {
     pub employee: Employee,
     pub hold_until: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// Increases with every change of the lock, across bindings; guards concurrent writes.
     pub version: u64,
+    /// `version` just before the current binding's application took the lock.
+    #[serde(default)]
+    pub binding_base: u64,
 }
 
 /// Why a number cannot be applied for by an organization right now.
@@ -59,6 +63,13 @@ pub enum NumberUnavailable {
 }
 
 impl NumberLock {
+    /// The version clients see (`ETag`, `If-Match`): changes since the current binding's
+    /// application took the number, from 1. Counting from the binding keeps a number's
+    /// earlier holders' activity out of what a later one sees.
+    pub fn binding_version(&self) -> u64 {
+        self.version.saturating_sub(self.binding_base)
+    }
+
     /// Whether the lock keeps other applications out at `now`.
     pub fn holds(&self, now: DateTime<Utc>) -> bool {
         match self.state {
@@ -87,6 +98,10 @@ impl NumberLock {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NumberEvent {
     pub at: DateTime<Utc>,
+    /// The organization whose application or binding the entry belongs to: only it (and
+    /// operators) may see the entry. Entries without one are shown to operators only.
+    #[serde(default)]
+    pub organization_inn: Option<Inn>,
     pub from: Option<NumberState>,
     pub to: NumberState,
     pub actor: Actor,
@@ -95,4 +110,11 @@ pub struct NumberEvent {
     /// The deactivation act, on the entry that deactivated the number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub act: Option<DeactivationAct>,
+}
+
+impl NumberEvent {
+    /// Whether the entry belongs to organization `inn`'s applications and bindings.
+    pub fn belongs_to(&self, inn: &Inn) -> bool {
+        self.organization_inn.as_ref() == Some(inn)
+    }
 }

@@ -184,15 +184,20 @@ pub enum ResendRefusal {
 }
 
 impl OtpLedger {
-    /// A ledger for a code just issued at `now`.
-    pub fn first(digest: String, now: DateTime<Utc>, policy: &OtpPolicy) -> Self {
-        let mut ledger = Self {
+    /// A ledger no code was sent from yet.
+    pub fn empty() -> Self {
+        Self {
             challenge: None,
             sends: 0,
             last_sent_at: None,
             delivery: Delivery::Sent,
             wrong_total: 0,
-        };
+        }
+    }
+
+    /// A ledger for a code just issued at `now`.
+    pub fn first(digest: String, now: DateTime<Utc>, policy: &OtpPolicy) -> Self {
+        let mut ledger = Self::empty();
         ledger.replace(digest, now, policy);
         ledger
     }

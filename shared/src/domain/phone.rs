@@ -6,9 +6,16 @@ use serde::{Deserialize, Serialize};
 ///
 /// Russian national numbers begin with 3, 4, 8 or 9; `+7 6…` and `+7 7…` belong to
 /// Kazakhstan and are refused.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PhoneNumber(String);
+
+/// Masked like a log line, so a `{:?}` of anything holding a number cannot leak it.
+impl fmt::Debug for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PhoneNumber({})", self.masked())
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {

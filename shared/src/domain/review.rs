@@ -177,6 +177,7 @@ mod tests {
         let at = now() - Duration::days(days_ago);
         NumberEvent {
             at,
+            organization_inn: None,
             from: Some(NumberState::Active),
             to: NumberState::Deactivated,
             actor: Actor::Applicant("x".into()),

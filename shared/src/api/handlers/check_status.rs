@@ -1,46 +1,91 @@
-//! `check-status`: `GET /v1/applications/{id}`, `GET /v1/numbers/{phone}`.
+//! `check-status`: `GET /v1/applications/{id}` (served by `application_response`),
+//! `GET /v1/numbers/{phone}`, `GET /v1/numbers/{phone}/acts/{act_number}`.
 
 use std::collections::HashMap;
 
-use uuid::Uuid;
-
 use super::{path_phone, unavailable};
-use crate::api::{Access, ApiError, ApiRequest, ApiResponse, Ctx, authorize, json_response, views};
-use crate::app::{self, Services};
-
-pub(super) async fn get_application(
-    services: &Services,
-    ctx: &Ctx,
-    req: &ApiRequest,
-    id: Uuid,
-) -> Result<ApiResponse, ApiError> {
-    let caller = authorize(req, Access::Read)?;
-    super::application_response(services, ctx, id, &caller).await
-}
+use crate::api::{ApiError, ApiResponse, Ctx, json_response, views};
+use crate::app::{self, Caller, Services};
 
 pub(super) async fn get_number(
     services: &Services,
     ctx: &Ctx,
-    req: &ApiRequest,
+    caller: &Caller,
     params: &HashMap<String, String>,
 ) -> Result<ApiResponse, ApiError> {
-    let caller = authorize(req, Access::Read)?;
     let phone = path_phone(params)?;
-    let stored = app::number_status(services, &phone, &caller)
+    let stored = app::number_status(services, &phone, caller)
         .await
         .map_err(unavailable)?;
     let stored = stored.ok_or(ApiError::NotFound)?;
     Ok(number_response(&stored, views::number(&stored, ctx.lang)))
 }
 
-/// A number view with its version as a strong `ETag`.
+/// A deactivation act, for the organization that deactivated the number (or an operator),
+/// even after the number has passed to another organization.
+pub(super) async fn get_act(
+    services: &Services,
+    caller: &Caller,
+    params: &HashMap<String, String>,
+) -> Result<ApiResponse, ApiError> {
+    let phone = path_phone(params)?;
+    let act_number = params
+        .get("act_number")
+        .map(|raw| percent_decode(raw))
+        .ok_or(ApiError::NotFound)?;
+    let act = app::deactivation_act(services, &phone, &act_number, caller)
+        .await
+        .map_err(unavailable)?
+        .ok_or(ApiError::NotFound)?;
+    Ok(json_response(200, &views::act(&act)))
+}
+
+/// A path segment with its `%XX` escapes decoded (act numbers carry Cyrillic letters);
+/// an ill-formed escape is kept as it is and so matches no act.
+fn percent_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| raw.to_owned())
+}
+
+/// A number view with its binding's version as a strong `ETag`.
 pub(super) fn number_response(
     stored: &crate::ports::StoredNumber,
     body: serde_json::Value,
 ) -> ApiResponse {
     let mut response = json_response(200, &body);
-    if let Ok(etag) = http::HeaderValue::from_str(&format!("\"{}\"", stored.lock.version)) {
+    if let Ok(etag) = http::HeaderValue::from_str(&format!("\"{}\"", stored.lock.binding_version()))
+    {
         response.headers_mut().insert(http::header::ETAG, etag);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn act_numbers_decode_from_the_path() {
+        assert_eq!(
+            percent_decode("%D0%94%D0%90-20261201-1A2B3C4D"),
+            "ДА-20261201-1A2B3C4D"
+        );
+        assert_eq!(percent_decode("ДА-1"), "ДА-1");
+        assert_eq!(percent_decode("%zz%D0"), "%zz%D0");
+    }
 }

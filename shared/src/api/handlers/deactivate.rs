@@ -5,10 +5,8 @@ use uuid::Uuid;
 use super::{comment, unavailable};
 use crate::api::fields::{Errors, Obj};
 use crate::api::problem::{FieldCode, FieldError};
-use crate::api::{
-    Access, ApiError, ApiRequest, ApiResponse, authorize, json_body, json_response, views,
-};
-use crate::app::{self, DeactivationError, Services};
+use crate::api::{ApiError, ApiRequest, ApiResponse, json_body, json_response, views};
+use crate::app::{self, Caller, DeactivationError, Services};
 use crate::domain::{DeactivationReason, PhoneNumber};
 
 fn error(e: DeactivationError) -> ApiError {
@@ -17,6 +15,8 @@ fn error(e: DeactivationError) -> ApiError {
         DeactivationError::InvalidState(s) => ApiError::InvalidState(s.as_str()),
         DeactivationError::Invalid { attempts_left } => ApiError::OtpInvalid { attempts_left },
         DeactivationError::AttemptsExceeded => ApiError::OtpAttemptsExceeded,
+        DeactivationError::Locked { retry_after } => ApiError::CodesLocked { retry_after },
+        DeactivationError::BindingChanged => ApiError::BindingChanged,
         DeactivationError::Expired => ApiError::OtpExpired,
         DeactivationError::TooEarly { retry_after } => ApiError::ResendTooEarly { retry_after },
         DeactivationError::RateLimited { retry_after } => ApiError::RateLimited { retry_after },
@@ -28,9 +28,9 @@ fn error(e: DeactivationError) -> ApiError {
 pub(super) async fn request(
     services: &Services,
     req: &ApiRequest,
+    caller: &Caller,
     phone: PhoneNumber,
 ) -> Result<ApiResponse, ApiError> {
-    let caller = authorize(req, Access::Organization)?;
     let body = json_body(req)?;
     let mut errors = Errors::default();
     let parsed = Obj::new(&body, "", FieldCode::MissingField, &mut errors).and_then(|mut obj| {
@@ -56,22 +56,22 @@ pub(super) async fn request(
         Some(p) if errors.is_empty() => p,
         _ => return Err(ApiError::Validation(errors.0)),
     };
-    let request = app::request_deactivation(services, &phone, reason, comment, &caller)
+    let (codes, request) = app::request_deactivation(services, &phone, reason, comment, caller)
         .await
         .map_err(error)?;
     let now = services.clock.now();
     Ok(json_response(
         202,
-        &views::deactivation_requested(&request, &services.policy, now),
+        &views::deactivation_requested(&codes, &request, &services.policy, now),
     ))
 }
 
 pub(super) async fn confirm(
     services: &Services,
     req: &ApiRequest,
+    caller: &Caller,
     phone: PhoneNumber,
 ) -> Result<ApiResponse, ApiError> {
-    let caller = authorize(req, Access::Organization)?;
     let body = json_body(req)?;
     let mut errors = Errors::default();
     let parsed = Obj::new(&body, "", FieldCode::MissingField, &mut errors).and_then(|mut obj| {
@@ -97,7 +97,7 @@ pub(super) async fn confirm(
         Some(p) if errors.is_empty() => p,
         _ => return Err(ApiError::Validation(errors.0)),
     };
-    let act = app::confirm_deactivation(services, &phone, id, &code, &caller)
+    let act = app::confirm_deactivation(services, &phone, id, &code, caller)
         .await
         .map_err(error)?;
     Ok(json_response(200, &views::act(&act)))

@@ -1,4 +1,4 @@
-//! One module per deployed function, one handler per route: authorize, parse at the edge,
+//! One module per deployed function, one handler per route: parse at the edge,
 //! call one use case, map the result once.
 
 mod check_status;
@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::{ApiError, ApiRequest, ApiResponse, Ctx, Route};
-use crate::app::Services;
+use crate::app::{Caller, Services};
 use crate::domain::PhoneNumber;
 use crate::ports::DependencyError;
 
@@ -22,26 +22,40 @@ pub(crate) async fn dispatch(
     services: &Services,
     ctx: &Ctx,
     req: &ApiRequest,
+    caller: &Caller,
     params: &HashMap<String, String>,
 ) -> Result<ApiResponse, ApiError> {
     match route {
-        Route::SubmitApplication => submit_application::submit(services, ctx, req).await,
+        Route::SubmitApplication => submit_application::submit(services, ctx, req, caller).await,
         Route::AddDocuments => {
-            submit_application::add_documents(services, ctx, req, application_id(params)?).await
+            let id = application_id(params)?;
+            submit_application::add_documents(services, ctx, req, caller, id).await
         }
-        Route::VerifyOtp => verify_otp::verify(services, req, application_id(params)?).await,
-        Route::ResendOtp => verify_otp::resend(services, req, application_id(params)?).await,
+        Route::VerifyOtp => {
+            verify_otp::verify(services, req, caller, application_id(params)?).await
+        }
+        Route::ResendOtp => {
+            verify_otp::resend(services, req, caller, application_id(params)?).await
+        }
         Route::GetApplication => {
-            check_status::get_application(services, ctx, req, application_id(params)?).await
+            super::handlers::application_response(services, ctx, application_id(params)?, caller)
+                .await
         }
-        Route::GetNumber => check_status::get_number(services, ctx, req, params).await,
-        Route::RequestDeactivation => deactivate::request(services, req, path_phone(params)?).await,
-        Route::ConfirmDeactivation => deactivate::confirm(services, req, path_phone(params)?).await,
+        Route::GetNumber => check_status::get_number(services, ctx, caller, params).await,
+        Route::GetAct => check_status::get_act(services, caller, params).await,
+        Route::RequestDeactivation => {
+            deactivate::request(services, req, caller, path_phone(params)?).await
+        }
+        Route::ConfirmDeactivation => {
+            deactivate::confirm(services, req, caller, path_phone(params)?).await
+        }
         Route::RebindEmployee => {
-            rebind_employee::rebind(services, ctx, req, path_phone(params)?).await
+            rebind_employee::rebind(services, ctx, req, caller, path_phone(params)?).await
         }
         Route::ListReviews => review_decision::list(services, req).await,
-        Route::Decide => review_decision::decide(services, ctx, req, application_id(params)?).await,
+        Route::Decide => {
+            review_decision::decide(services, ctx, req, caller, application_id(params)?).await
+        }
     }
 }
 

@@ -4,10 +4,8 @@ use super::check_status::number_response;
 use super::unavailable;
 use crate::api::fields::Errors;
 use crate::api::submission::parse_employee;
-use crate::api::{
-    Access, ApiError, ApiRequest, ApiResponse, Ctx, authorize, header, json_body, views,
-};
-use crate::app::{self, RebindError, Services};
+use crate::api::{ApiError, ApiRequest, ApiResponse, Ctx, header, json_body, views};
+use crate::app::{self, Caller, RebindError, Services};
 use crate::domain::PhoneNumber;
 
 /// `If-Match`: `"7"` (or a bare `7`) names a version; `*` accepts the current one. Weak
@@ -32,9 +30,9 @@ pub(super) async fn rebind(
     services: &Services,
     ctx: &Ctx,
     req: &ApiRequest,
+    caller: &Caller,
     phone: PhoneNumber,
 ) -> Result<ApiResponse, ApiError> {
-    let caller = authorize(req, Access::Organization)?;
     let expected = expected_version(req)?;
     let body = json_body(req)?;
     let mut errors = Errors::default();
@@ -43,7 +41,7 @@ pub(super) async fn rebind(
         Some(e) if errors.is_empty() => e,
         _ => return Err(ApiError::Validation(errors.0)),
     };
-    match app::rebind_employee(services, &phone, expected, employee, &caller).await {
+    match app::rebind_employee(services, &phone, expected, employee, caller).await {
         Ok(stored) => {
             let mut body = views::number(&stored, ctx.lang);
             body["message"] = serde_json::json!(if ctx.lang.is_english() {

@@ -5,9 +5,7 @@ use uuid::Uuid;
 use super::{comment, unavailable};
 use crate::api::fields::{Errors, Obj};
 use crate::api::problem::{FieldCode, FieldError};
-use crate::api::{
-    Access, ApiError, ApiRequest, ApiResponse, Ctx, authorize, json_body, json_response, views,
-};
+use crate::api::{ApiError, ApiRequest, ApiResponse, Ctx, json_body, json_response, views};
 use crate::app::{self, Caller, DecisionError, ListError, Services};
 use crate::domain::{ApplicationStatus, Decision, DocumentType, RejectionReason};
 
@@ -23,7 +21,6 @@ fn parameter_error(name: &str, ru: &str, en: &str) -> FieldError {
 }
 
 pub(super) async fn list(services: &Services, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    authorize(req, Access::Operator)?;
     let mut errors = Vec::new();
     let mut status = ApplicationStatus::ManualReview;
     let mut limit = 50u32;
@@ -145,10 +142,10 @@ pub(super) async fn decide(
     services: &Services,
     ctx: &Ctx,
     req: &ApiRequest,
+    caller: &Caller,
     id: Uuid,
 ) -> Result<ApiResponse, ApiError> {
-    let caller = authorize(req, Access::Operator)?;
-    let Caller::Operator { sub } = &caller else {
+    let Caller::Operator { sub } = caller else {
         return Err(ApiError::Forbidden);
     };
     let body = json_body(req)?;
@@ -163,7 +160,7 @@ pub(super) async fn decide(
         _ => return Err(ApiError::Validation(errors.0)),
     };
     match app::decide(services, id, &decision, sub).await {
-        Ok(_) => super::application_response(services, ctx, id, &caller).await,
+        Ok(_) => super::application_response(services, ctx, id, caller).await,
         Err(e) => Err(match e {
             DecisionError::NotFound => ApiError::NotFound,
             DecisionError::InvalidState(s) => ApiError::InvalidState(s.as_str()),

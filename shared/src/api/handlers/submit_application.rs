@@ -9,10 +9,8 @@ use super::unavailable;
 use crate::api::fields::{Errors, Obj};
 use crate::api::problem::{FieldCode, FieldError};
 use crate::api::submission::{parse_documents, parse_submission};
-use crate::api::{
-    Access, ApiError, ApiRequest, ApiResponse, Ctx, authorize, json_body, json_response, views,
-};
-use crate::app::{self, DocumentsError, IdempotencyConflict, Services, SubmitError};
+use crate::api::{ApiError, ApiRequest, ApiResponse, Ctx, json_body, json_response, views};
+use crate::app::{self, Caller, DocumentsError, IdempotencyConflict, Services, SubmitError};
 use crate::domain::NumberUnavailable;
 use crate::ports::{IdempotencyClaim, StoredResponse};
 
@@ -26,9 +24,9 @@ pub(super) async fn submit(
     services: &Services,
     ctx: &Ctx,
     req: &ApiRequest,
+    caller: &Caller,
 ) -> Result<ApiResponse, ApiError> {
-    let caller = authorize(req, Access::Organization)?;
-    let app::Caller::Organization { sub, inn } = &caller else {
+    let Caller::Organization { sub, inn } = caller else {
         return Err(ApiError::Forbidden);
     };
     let key = idempotency_key(req)?;
@@ -41,13 +39,18 @@ pub(super) async fn submit(
         in_progress_until: now + IDEMPOTENCY_IN_PROGRESS,
         expires_at: now + IDEMPOTENCY_RETENTION,
     });
-    let application = match app::submit(services, command, sub, inn, claim.as_ref()).await {
-        Ok(application) => application,
-        Err(SubmitError::Idempotency(IdempotencyConflict::Replay(stored))) => {
-            return Ok(replay(stored));
-        }
-        Err(e) => return Err(submit_error(e)),
-    };
+    let (application, recovered) =
+        match app::submit(services, command, sub, inn, claim.as_ref()).await {
+            Ok(application) => (application, false),
+            Err(SubmitError::Idempotency(IdempotencyConflict::Replay(stored))) => {
+                return Ok(replay(stored));
+            }
+            // The first request died after its transaction: answer with what it created.
+            Err(SubmitError::Idempotency(IdempotencyConflict::Recovered(application))) => {
+                (*application, true)
+            }
+            Err(e) => return Err(submit_error(e)),
+        };
     tracing::Span::current().record("application_id", tracing::field::display(application.id));
     let location = format!("/v1/applications/{}", application.id);
     let body = views::submitted(&application, &services.policy, services.clock.now()).to_string();
@@ -66,10 +69,14 @@ pub(super) async fn submit(
         }
     }
     let _ = ctx;
-    http::Response::builder()
+    let mut response = http::Response::builder()
         .status(201)
         .header(http::header::CONTENT_TYPE, "application/json")
-        .header(http::header::LOCATION, location)
+        .header(http::header::LOCATION, location);
+    if recovered {
+        response = response.header("Idempotent-Replayed", "true");
+    }
+    response
         .body(body)
         .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))
 }
@@ -89,7 +96,9 @@ fn submit_error(e: SubmitError) -> ApiError {
         SubmitError::RateLimited { retry_after } => ApiError::RateLimited { retry_after },
         SubmitError::Idempotency(IdempotencyConflict::InProgress) => ApiError::RequestInProgress,
         SubmitError::Idempotency(IdempotencyConflict::KeyReused) => ApiError::IdempotencyKeyReused,
-        SubmitError::Idempotency(IdempotencyConflict::Replay(_)) => ApiError::RequestInProgress,
+        SubmitError::Idempotency(
+            IdempotencyConflict::Replay(_) | IdempotencyConflict::Recovered(_),
+        ) => ApiError::RequestInProgress,
         SubmitError::Dependency(e) => unavailable(e),
     }
 }
@@ -169,9 +178,9 @@ pub(super) async fn add_documents(
     services: &Services,
     ctx: &Ctx,
     req: &ApiRequest,
+    caller: &Caller,
     id: Uuid,
 ) -> Result<ApiResponse, ApiError> {
-    let caller = authorize(req, Access::Organization)?;
     let body = json_body(req)?;
     let mut errors = Errors::default();
     let documents =
@@ -198,8 +207,8 @@ pub(super) async fn add_documents(
         }
         _ => return Err(ApiError::Validation(errors.0)),
     };
-    match app::add_documents(services, id, &documents, &caller).await {
-        Ok(_) => super::application_response(services, ctx, id, &caller).await,
+    match app::add_documents(services, id, &documents, caller).await {
+        Ok(_) => super::application_response(services, ctx, id, caller).await,
         Err(e) => Err(match e {
             DocumentsError::NotFound => ApiError::NotFound,
             DocumentsError::InvalidState(s) => ApiError::InvalidState(s.as_str()),

@@ -6,17 +6,16 @@ use super::unavailable;
 use crate::api::fields::{Errors, Obj};
 use crate::api::problem::FieldCode;
 use crate::api::{
-    Access, ApiError, ApiRequest, ApiResponse, authorize, json_body, json_response,
-    optional_json_body, views,
+    ApiError, ApiRequest, ApiResponse, json_body, json_response, optional_json_body, views,
 };
-use crate::app::{self, OtpError, ResendError, Services};
+use crate::app::{self, Caller, OtpError, ResendError, Services};
 
 pub(super) async fn verify(
     services: &Services,
     req: &ApiRequest,
+    caller: &Caller,
     id: Uuid,
 ) -> Result<ApiResponse, ApiError> {
-    let caller = authorize(req, Access::Organization)?;
     let body = json_body(req)?;
     let mut errors = Errors::default();
     let code = Obj::new(&body, "", FieldCode::MissingField, &mut errors).and_then(|mut obj| {
@@ -28,7 +27,7 @@ pub(super) async fn verify(
         Some(code) if errors.is_empty() => code,
         _ => return Err(ApiError::Validation(errors.0)),
     };
-    match app::verify_code(services, id, &code, &caller).await {
+    match app::verify_code(services, id, &code, caller).await {
         Ok(app) => Ok(json_response(200, &views::confirmed(&app))),
         Err(e) => Err(match e {
             OtpError::NotFound => ApiError::NotFound,
@@ -45,9 +44,9 @@ pub(super) async fn verify(
 pub(super) async fn resend(
     services: &Services,
     req: &ApiRequest,
+    caller: &Caller,
     id: Uuid,
 ) -> Result<ApiResponse, ApiError> {
-    let caller = authorize(req, Access::Organization)?;
     let body = optional_json_body(req)?;
     let mut errors = Errors::default();
     if let Some(obj) = Obj::new(&body, "", FieldCode::MissingField, &mut errors) {
@@ -56,7 +55,7 @@ pub(super) async fn resend(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors.0));
     }
-    match app::resend_code(services, id, &caller).await {
+    match app::resend_code(services, id, caller).await {
         Ok(app) => Ok(json_response(
             202,
             &views::resent(&app, &services.policy, services.clock.now()),

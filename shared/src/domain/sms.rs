@@ -1,0 +1,96 @@
+//! The texts of the SMS the service sends, and how many billable segments a text takes.
+//!
+//! Every text fits one segment (SPEC 6): a Cyrillic SMS is sent in UCS-2, which holds 70
+//! characters in one segment and 67 in each part of a longer one; a GSM-7 (Latin) SMS holds
+//! 160, or 153 per part. A second segment doubles what the carrier bills.
+
+use super::{OtpCode, OtpPurpose};
+
+/// The code SMS for `purpose`. The code is its only secret; the warning not to share it
+/// stays in every variant.
+pub fn code_sms(purpose: OtpPurpose, code: &OtpCode) -> String {
+    let action = match purpose {
+        OtpPurpose::Activation => "привязки",
+        OtpPurpose::Deactivation => "отключения",
+    };
+    format!(
+        "Госуслуги: код {} для {action} корп. номера. Никому не сообщайте",
+        code.expose()
+    )
+}
+
+/// GSM 03.38 basic character set.
+const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u{1b}ÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
+¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+/// GSM 03.38 extension table: each of these takes two septets.
+const GSM7_EXTENSION: &str = "^{}\\[~]|€\u{c}";
+
+/// The number of segments `text` is sent in.
+pub fn sms_segments(text: &str) -> usize {
+    let septets: Option<usize> = text
+        .chars()
+        .map(|c| {
+            if GSM7_BASIC.contains(c) {
+                Some(1)
+            } else if GSM7_EXTENSION.contains(c) {
+                Some(2)
+            } else {
+                None
+            }
+        })
+        .sum();
+    let (length, single, part) = match septets {
+        Some(septets) => (septets, 160, 153),
+        None => (text.encode_utf16().count(), 70, 67),
+    };
+    if length <= single {
+        1
+    } else {
+        length.div_ceil(part)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_follow_the_encodings() {
+        assert_eq!(sms_segments(&"a".repeat(160)), 1);
+        assert_eq!(sms_segments(&"a".repeat(161)), 2);
+        assert_eq!(sms_segments(&"a".repeat(306)), 2);
+        assert_eq!(
+            sms_segments(&"[".repeat(80)),
+            1,
+            "extension characters take two septets"
+        );
+        assert_eq!(sms_segments(&"[".repeat(81)), 2);
+        assert_eq!(sms_segments(&"ж".repeat(70)), 1);
+        assert_eq!(sms_segments(&"ж".repeat(71)), 2);
+        assert_eq!(
+            sms_segments(&format!("{}ж", "a".repeat(69))),
+            1,
+            "one Cyrillic letter makes it UCS-2"
+        );
+        assert_eq!(sms_segments(&format!("{}ж", "a".repeat(70))), 2);
+        assert_eq!(sms_segments(&"ж".repeat(134)), 2);
+        assert_eq!(sms_segments(&"ж".repeat(135)), 3);
+    }
+
+    /// Every code SMS is one segment and keeps its warning; the code is always six digits.
+    #[test]
+    fn every_code_sms_is_one_segment() {
+        let code = OtpCode::parse("999999").unwrap();
+        for purpose in [OtpPurpose::Activation, OtpPurpose::Deactivation] {
+            let text = code_sms(purpose, &code);
+            assert_eq!(
+                sms_segments(&text),
+                1,
+                "{text} ({} characters)",
+                text.chars().count()
+            );
+            assert!(text.contains("999999"), "{text}");
+            assert!(text.contains("Никому не сообщайте"), "{text}");
+        }
+    }
+}
