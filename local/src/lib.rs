@@ -89,6 +89,9 @@ pub fn local_settings(table: &str, review_queue_url: &str) -> Settings {
         },
         sms_sender_id: None,
         policy: OtpPolicy::default(),
+        store_returns_items: std::env::var("CORPNUM_STORE_RETURNS_ITEMS")
+            .map(|v| !matches!(v.to_ascii_lowercase().as_str(), "false" | "0"))
+            .unwrap_or(true),
         local: true,
     }
 }

@@ -159,3 +159,119 @@ pub async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
     .await;
     results.into_iter().flatten().collect()
 }
+
+/// The request with this key died after its transaction (its response never stored):
+/// the record is put back as the crash left it, in progress.
+async fn crash_after_transaction(app: &TestApp) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let client = &app.world.clients.dynamodb;
+    let items = client
+        .scan()
+        .table_name(app.table())
+        .filter_expression("kind = :k")
+        .expression_attribute_values(":k", AttributeValue::S("idempotency".into()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("scan: {e:?}"))
+        .items
+        .unwrap_or_default();
+    assert_eq!(items.len(), 1);
+    let key = |k: &str| {
+        items[0]
+            .get(k)
+            .cloned()
+            .unwrap_or(AttributeValue::Null(true))
+    };
+    client
+        .update_item()
+        .table_name(app.table())
+        .key("pk", key("pk"))
+        .key("sk", key("sk"))
+        .update_expression("SET #state = :p REMOVE #response")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_names("#response", "response")
+        .expression_attribute_values(":p", AttributeValue::S("in_progress".into()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("update: {e:?}"));
+}
+
+/// SPEC 4.9: a retry after a crash gets the application its first try created, never
+/// `application_in_progress` about its own request, whether or not the store returns
+/// the conflicting item with a cancelled transaction.
+#[tokio::test]
+async fn a_retry_after_a_crash_gets_its_own_application() {
+    for returns_items in [true, false] {
+        let app = TestApp::spawn_with(|s| s.store_returns_items = returns_items, |_| {}).await;
+        let org = Org::random();
+        let token = org_token(&org);
+        let phone = random_phone();
+        let body = application_body(&org, &phone);
+        let first = app.submit_with_key(&token, "crash-1", &body).await;
+        assert_eq!(first.status, 201, "{}", first.text);
+        crash_after_transaction(&app).await;
+
+        let soon = app.submit_with_key(&token, "crash-1", &body).await;
+        assert_eq!(
+            (soon.status, soon.body["code"].as_str()),
+            (409, Some("request_in_progress")),
+            "the first may still be running ({returns_items}): {}",
+            soon.text
+        );
+        app.advance(chrono::Duration::seconds(61));
+        let retry = app.submit_with_key(&token, "crash-1", &body).await;
+
+        assert_eq!(retry.status, 201, "{returns_items}: {}", retry.text);
+        assert_eq!(retry.body["id"], first.body["id"]);
+        assert_eq!(retry.header("location"), first.header("location"));
+        assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+        let again = app.submit_with_key(&token, "crash-1", &body).await;
+        assert_eq!(
+            (again.status, &again.body),
+            (201, &retry.body),
+            "now stored"
+        );
+        assert_eq!(app.sms_to(&phone).await.len(), 1, "no second code");
+        let other_body = application_body(&org, &random_phone());
+        let reused = app.submit_with_key(&token, "crash-1", &other_body).await;
+        assert_eq!(reused.body["code"], "idempotency_key_reused");
+    }
+}
+
+/// Refusals name the caller's own application only, whether or not the store returns
+/// the conflicting item.
+#[tokio::test]
+async fn refusals_never_name_another_organizations_application() {
+    for returns_items in [true, false] {
+        let app = TestApp::spawn_with(|s| s.store_returns_items = returns_items, |_| {}).await;
+        let (a, b) = (Org::random(), Org::random());
+        let phone = random_phone();
+        let first = app
+            .submit(&org_token(&a), &application_body(&a, &phone))
+            .await;
+        let id = first.id();
+
+        let own = app
+            .submit(&org_token(&a), &application_body(&a, &phone))
+            .await;
+        assert_eq!(
+            (
+                own.status,
+                own.body["code"].as_str(),
+                own.body["application_id"].as_str()
+            ),
+            (409, Some("application_in_progress"), Some(id.as_str())),
+            "{returns_items}"
+        );
+        let other = app
+            .submit(&org_token(&b), &application_body(&b, &phone))
+            .await;
+        assert_eq!(
+            (other.status, other.body["code"].as_str()),
+            (409, Some("number_bound_to_another_organization")),
+            "{returns_items}"
+        );
+        assert!(!other.text.contains(&id), "{}", other.text);
+        assert!(other.body.get("application_id").is_none());
+    }
+}

@@ -4,12 +4,14 @@
 mod concurrency;
 mod events;
 mod failures;
+mod history;
 mod idempotency;
 mod numbers;
 mod openapi;
 mod otp;
 mod personal_data;
 mod review;
+mod schema;
 mod status;
 mod submit;
 mod template;

@@ -409,3 +409,246 @@ async fn a_number_gets_at_most_ten_codes_a_day() {
     );
     assert_eq!(app.sms_to(&phone).await.len(), 10);
 }
+
+/// SPEC 4.6: one live code per number; of concurrent requests, one sends a code.
+#[tokio::test]
+async fn concurrent_deactivation_requests_send_one_code() {
+    let app = TestApp::spawn().await;
+    let org = Org::random();
+    let phone = random_phone();
+    let (token, _) = app.active_number(&org, &phone).await;
+    let body = json!({ "reason": "other" });
+
+    let responses = join_all(
+        (0..6)
+            .map(|_| app.request_deactivation(&token, &phone, &body))
+            .collect(),
+    )
+    .await;
+
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 202).count(),
+        1,
+        "{statuses:?}"
+    );
+    for r in responses.iter().filter(|r| r.status != 202) {
+        assert_eq!(
+            (r.status, r.body["code"].as_str()),
+            (429, Some("resend_too_early")),
+            "{}",
+            r.text
+        );
+        assert!(r.header("retry-after").is_some());
+    }
+    assert_eq!(
+        app.sms_to(&phone).await.len(),
+        2,
+        "the activation code and one more"
+    );
+}
+
+/// A new request replaces the previous one: its code no longer works.
+#[tokio::test]
+async fn a_new_deactivation_request_replaces_the_previous_code() {
+    let app = TestApp::spawn().await;
+    let org = Org::random();
+    let phone = random_phone();
+    let (token, _) = app.active_number(&org, &phone).await;
+    let first = app
+        .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
+        .await;
+    let first_id = first.body["deactivation_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let first_code = app.last_code(&phone).await;
+    app.advance(Duration::seconds(120));
+    let second = app
+        .request_deactivation(&token, &phone, &json!({ "reason": "division_closed" }))
+        .await;
+    assert_eq!(second.status, 202, "{}", second.text);
+    let second_id = second.body["deactivation_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let second_code = app.last_code(&phone).await;
+
+    for (id, code) in [(&first_id, &first_code), (&first_id, &second_code)] {
+        let r = app
+            .confirm_deactivation(
+                &token,
+                &phone,
+                &json!({ "deactivation_id": id, "code": code }),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.body["code"].as_str()),
+            (410, Some("otp_expired")),
+            "{}",
+            r.text
+        );
+    }
+    let unknown = app
+        .confirm_deactivation(
+            &token,
+            &phone,
+            &json!({ "deactivation_id": uuid::Uuid::new_v4(), "code": second_code }),
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(app.number(&token, &phone).await.body["state"], "active");
+    let r = app
+        .confirm_deactivation(
+            &token,
+            &phone,
+            &json!({ "deactivation_id": second_id, "code": second_code }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["reason"], "division_closed");
+}
+
+/// Wrong codes add up per number across requests; ten lock the number's codes for the day.
+#[tokio::test]
+async fn wrong_deactivation_codes_add_up_per_number() {
+    let app = TestApp::spawn().await;
+    let day_start = app
+        .now()
+        .date_naive()
+        .and_hms_opt(0, 5, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or_else(|| app.now());
+    app.clock.set(day_start);
+    let org = Org::random();
+    let phone = random_phone();
+    let (token, _) = app.active_number(&org, &phone).await;
+    let mut wrong_tries = 0;
+    let mut last = None;
+    for _ in 0..4 {
+        app.advance(Duration::seconds(120));
+        let r = app
+            .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
+            .await;
+        assert_eq!(r.status, 202, "{}", r.text);
+        let id = r.body["deactivation_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let code = app.last_code(&phone).await;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        for _ in 0..3 {
+            if wrong_tries == 10 {
+                break;
+            }
+            let r = app
+                .confirm_deactivation(
+                    &token,
+                    &phone,
+                    &json!({ "deactivation_id": id, "code": wrong }),
+                )
+                .await;
+            wrong_tries += 1;
+            last = Some((r, id.clone(), code.clone()));
+        }
+    }
+    let (r, id, code) = last.unwrap_or_else(|| panic!("no tries"));
+    assert_eq!(wrong_tries, 10);
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (423, Some("otp_attempts_exceeded")),
+        "{}",
+        r.text
+    );
+    let right = app
+        .confirm_deactivation(
+            &token,
+            &phone,
+            &json!({ "deactivation_id": id, "code": code }),
+        )
+        .await;
+    assert_eq!(right.status, 423, "the right code no longer works either");
+
+    app.advance(Duration::seconds(120));
+    let again = app
+        .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
+        .await;
+    assert_eq!(
+        (again.status, again.body["code"].as_str()),
+        (423, Some("otp_attempts_exceeded")),
+        "{}",
+        again.text
+    );
+    let retry: i64 = again
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let midnight = (day_start
+        .date_naive()
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0)))
+    .map(|t| t.and_utc())
+    .unwrap_or(day_start);
+    assert!(
+        (retry - (midnight - app.now()).num_seconds()).abs() <= 1,
+        "Retry-After {retry}"
+    );
+    assert_eq!(app.number(&token, &phone).await.body["state"], "active");
+
+    // A new day, a new count.
+    app.clock.set(midnight + Duration::minutes(1));
+    let next_day = app
+        .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
+        .await;
+    assert_eq!(next_day.status, 202, "{}", next_day.text);
+}
+
+/// A confirm applies only to the binding it was requested for.
+#[tokio::test]
+async fn a_deactivation_request_does_not_outlive_its_binding() {
+    let app = TestApp::spawn().await;
+    let org = Org::random();
+    let phone = random_phone();
+    let (token, _) = app.active_number(&org, &phone).await;
+    let r = app
+        .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
+        .await;
+    let id = r.body["deactivation_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let code = app.last_code(&phone).await;
+    let etag = app
+        .number(&token, &phone)
+        .await
+        .header("etag")
+        .unwrap_or_default()
+        .to_owned();
+    let rebound = app
+        .rebind(
+            &token,
+            &phone,
+            Some(&etag),
+            &json!({ "snils": "006-996-682 00", "full_name": "Петрова Анна" }),
+        )
+        .await;
+    assert_eq!(rebound.status, 200, "{}", rebound.text);
+
+    let r = app
+        .confirm_deactivation(
+            &token,
+            &phone,
+            &json!({ "deactivation_id": id, "code": code }),
+        )
+        .await;
+
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (409, Some("invalid_state")),
+        "{}",
+        r.text
+    );
+    let number = app.number(&token, &phone).await;
+    assert_eq!(number.body["state"], "active");
+    assert_eq!(number.body["employee"]["full_name"], "Петрова Анна");
+}

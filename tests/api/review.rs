@@ -520,3 +520,123 @@ async fn a_stranded_review_is_queued_again() {
         "approved"
     );
 }
+
+/// Each stint in manual review has its own SLA: back in manual review after documents
+/// were added, the application is not overdue, and its next breach is marked again.
+#[tokio::test]
+async fn overdue_is_per_stint_in_manual_review() {
+    let app = TestApp::spawn().await;
+    let org = Org::random();
+    let (token, id) = app
+        .confirmed(&org, &application_body(&org, &random_phone()))
+        .await;
+    app.run_review_worker().await;
+    app.advance(Duration::hours(25));
+    assert_eq!(app.sweep().await["overdue_marked"], 1);
+    let operator = operator_token();
+    let r = app
+        .decide(
+            &operator,
+            &id,
+            &json!({ "decision": "request_documents", "documents": ["charter"] }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app
+        .add_documents(&token, &id, &json!({ "documents": [document("charter")] }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    app.run_review_worker().await;
+
+    let queue = app.reviews(&operator, "").await;
+    let item = queue.body["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|i| i["id"] == id.as_str()).cloned())
+        .unwrap_or_default();
+    assert_eq!(item["overdue"], false, "a fresh stint: {}", queue.text);
+    app.advance(Duration::hours(23));
+    assert_eq!(app.sweep().await["overdue_marked"], 0, "within the new SLA");
+    app.advance(Duration::hours(2));
+    assert_eq!(
+        app.sweep().await["overdue_marked"],
+        1,
+        "the new stint's breach"
+    );
+
+    let marks = app.application(&token, &id).await.body["history"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|h| h["from"] == "manual_review" && h["to"] == "manual_review")
+        .count();
+    assert_eq!(marks, 2);
+    let queue = app.reviews(&operator, "").await;
+    assert_eq!(queue.body["items"][0]["overdue"], true);
+}
+
+/// SPEC 3: documents requested and not given within 30 days: expired, number released.
+#[tokio::test]
+async fn an_unanswered_documents_request_expires_after_30_days() {
+    let app = TestApp::spawn().await;
+    let org = Org::random();
+    let phone = random_phone();
+    let (token, id) = app.confirmed(&org, &application_body(&org, &phone)).await;
+    app.run_review_worker().await;
+    let operator = operator_token();
+    let r = app
+        .decide(
+            &operator,
+            &id,
+            &json!({ "decision": "request_documents", "documents": ["charter"] }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let due = r.body["documents_due_at"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!due.is_empty(), "the client sees until when: {}", r.text);
+
+    app.advance(Duration::days(10));
+    let queue = app.reviews(&operator, "?status=documents_required").await;
+    let item = &queue.body["items"][0];
+    assert_eq!(item["id"], id.as_str());
+    assert!(
+        (item["waited_seconds"].as_i64().unwrap_or(0) - 10 * 86_400).abs() <= 2,
+        "{}",
+        queue.text
+    );
+    assert_eq!(item["documents_due_at"].as_str(), Some(due.as_str()));
+
+    app.advance(Duration::days(19));
+    assert_eq!(app.sweep().await["documents_expired"], 0, "29 days");
+    app.advance(Duration::days(1) + Duration::minutes(1));
+    assert_eq!(app.sweep().await["documents_expired"], 1);
+    assert_eq!(app.sweep().await["documents_expired"], 0, "once");
+
+    let status = app.application(&token, &id).await;
+    assert_eq!(status.body["status"], "expired");
+    let last = status.body["history"]
+        .as_array()
+        .and_then(|h| h.last().cloned())
+        .unwrap_or_default();
+    assert_eq!(
+        (
+            last["from"].as_str(),
+            last["to"].as_str(),
+            last["actor"].as_str()
+        ),
+        (
+            Some("documents_required"),
+            Some("expired"),
+            Some("system:review-sweeper")
+        )
+    );
+    assert_eq!(app.number(&token, &phone).await.status, 404, "released");
+    let other = Org::random();
+    let r = app
+        .submit(&org_token(&other), &application_body(&other, &phone))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+}

@@ -444,3 +444,154 @@ async fn organizations_are_limited_to_50_applications_a_day() {
         .unwrap_or(0);
     assert!((1..=86_400).contains(&retry), "Retry-After {retry}");
 }
+
+/// SPEC 4.1: a missing, malformed, expired or wrongly signed token is 401 on every route,
+/// whatever the path parameters and body look like, as API Gateway's authorizer answers.
+#[tokio::test]
+async fn the_token_is_checked_before_anything_else() {
+    let app = TestApp::spawn().await;
+    let org = Org::sample();
+    let mut expired_claims = serde_json::Map::new();
+    expired_claims.insert("sub".into(), json!("rep"));
+    expired_claims.insert("org_inn".into(), json!(org.inn));
+    expired_claims.insert("scope".into(), json!("corpnum/org corpnum/operator"));
+    expired_claims.insert("exp".into(), json!(chrono::Utc::now().timestamp() - 60));
+    let expired = corpnum_local::jwt::issue(expired_claims, JWT_SECRET);
+    let forged = corpnum_local::jwt::issue(token_claims(&org), "not-the-secret-the-host-trusts");
+    let bad_tokens: [Option<&str>; 4] = [None, Some("not.a.token"), Some(&forged), Some(&expired)];
+    let requests = [
+        (reqwest::Method::GET, "/v1/applications/00000000"),
+        (reqwest::Method::POST, "/v1/applications/not-a-uuid/otp"),
+        (
+            reqwest::Method::POST,
+            "/v1/applications/00000000/otp/resend",
+        ),
+        (reqwest::Method::POST, "/v1/applications/x/documents"),
+        (reqwest::Method::POST, "/v1/applications"),
+        (reqwest::Method::GET, "/v1/numbers/8916abc"),
+        (reqwest::Method::GET, "/v1/numbers/123/acts/%FF"),
+        (reqwest::Method::POST, "/v1/numbers/0/deactivation"),
+        (reqwest::Method::POST, "/v1/numbers/0/deactivation/confirm"),
+        (reqwest::Method::PUT, "/v1/numbers/0/employee"),
+        (
+            reqwest::Method::GET,
+            "/v1/reviews?limit=abc&status=nonsense",
+        ),
+        (reqwest::Method::POST, "/v1/applications/00000000/decision"),
+    ];
+    for token in bad_tokens {
+        for (method, path) in &requests {
+            let r = app
+                .send(
+                    app.request(method.clone(), path, token)
+                        .header("content-type", "text/plain")
+                        .body("{not json"),
+                )
+                .await;
+            assert_eq!(
+                (r.status, r.body["code"].as_str()),
+                (401, Some("unauthorized")),
+                "{method} {path} with {token:?}: {}",
+                r.text
+            );
+        }
+    }
+}
+
+fn token_claims(org: &Org) -> serde_json::Map<String, serde_json::Value> {
+    let mut claims = serde_json::Map::new();
+    claims.insert("sub".into(), json!("rep"));
+    claims.insert("org_inn".into(), json!(org.inn));
+    claims.insert("scope".into(), json!("corpnum/org"));
+    claims.insert("exp".into(), json!(chrono::Utc::now().timestamp() + 3600));
+    claims
+}
+
+/// SPEC 4.9: when the INN's length tells the organization's kind, the KPP and documents
+/// rules are applied and reported with every other field error, even when the OGRN,
+/// phone or SNILS are also wrong.
+#[tokio::test]
+async fn kind_rules_are_reported_with_every_other_field_error() {
+    let app = TestApp::spawn().await;
+    let org = Org::sample();
+    let token = org_token(&org);
+
+    // A legal entity (10-digit INN) with a bad OGRN, phone and SNILS, no KPP, no charter.
+    let mut body = application_body(&org, "12345");
+    body["organization"]["ogrn"] = json!("1027700132196");
+    body["organization"]
+        .as_object_mut()
+        .map(|o| o.remove("kpp"));
+    body["employee"]["snils"] = json!("112-233-445 96");
+    body["documents"] = json!([
+        document("registration_certificate"),
+        document("power_of_attorney")
+    ]);
+    let r = app.submit(&token, &body).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    let errors = r.field_errors();
+    for expected in [
+        ("organization.ogrn", "invalid_ogrn"),
+        ("phone", "invalid_phone"),
+        ("employee.snils", "invalid_snils"),
+        ("organization.kpp", "missing_field"),
+        ("documents", "missing_documents"),
+    ] {
+        assert!(
+            errors.contains(&(expected.0.to_owned(), expected.1.to_owned())),
+            "{expected:?} missing from {errors:?}"
+        );
+    }
+    let missing = r.body["errors"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["code"] == "missing_documents").cloned())
+        .unwrap_or_default();
+    assert_eq!(missing["missing"], json!(["charter"]));
+
+    // Even a 10-digit INN whose check digit is wrong tells the kind, and a document that
+    // is invalid in itself still counts as present for the documents rule.
+    let mut body = application_body(&org, &random_phone());
+    body["organization"]["inn"] = json!("7707083894");
+    body["organization"]["kpp"] = json!(null);
+    body["documents"][1]["sha256"] = json!("XYZ");
+    let r = app.submit(&token, &body).await;
+    let errors = r.field_errors();
+    assert!(
+        errors.contains(&("organization.inn".to_owned(), "invalid_inn".to_owned())),
+        "{errors:?}"
+    );
+    assert!(
+        errors.contains(&("organization.kpp".to_owned(), "missing_field".to_owned())),
+        "{errors:?}"
+    );
+    assert!(
+        errors.contains(&(
+            "documents[1].sha256".to_owned(),
+            "invalid_document".to_owned()
+        )),
+        "{errors:?}"
+    );
+    assert!(
+        !errors.iter().any(|(_, c)| c == "missing_documents"),
+        "{errors:?}"
+    );
+
+    // An entrepreneur (12-digit INN) with a KPP and a bad OGRNIP.
+    let ip = Org::entrepreneur();
+    let mut body = application_body(&ip, &random_phone());
+    body["organization"]["ogrn"] = json!("304770000000032");
+    body["organization"]["kpp"] = json!("773601001");
+    body["documents"] = json!([]);
+    let r = app.submit(&org_token(&ip), &body).await;
+    let errors = r.field_errors();
+    for expected in [
+        ("organization.ogrn", "invalid_ogrn"),
+        ("organization.kpp", "kpp_not_allowed"),
+        ("documents", "missing_documents"),
+    ] {
+        assert!(
+            errors.contains(&(expected.0.to_owned(), expected.1.to_owned())),
+            "{expected:?} missing from {errors:?}"
+        );
+    }
+}

@@ -155,6 +155,14 @@ fn table_keys_index_and_ttl_match_the_adapter() {
     assert_eq!(gsi["KeySchema"][0]["AttributeName"], "gsi1pk");
     assert_eq!(gsi["KeySchema"][1]["AttributeName"], "gsi1sk");
     assert_eq!(gsi["Projection"]["ProjectionType"], "ALL");
+    let timers = &table["GlobalSecondaryIndexes"][1];
+    assert_eq!(
+        timers["IndexName"].as_str(),
+        Some(corpnum::aws::dynamo::TIMER_INDEX)
+    );
+    assert_eq!(timers["KeySchema"][0]["AttributeName"], "gsi2pk");
+    assert_eq!(timers["KeySchema"][1]["AttributeName"], "gsi2sk");
+    assert_eq!(timers["Projection"]["ProjectionType"], "ALL");
     assert_eq!(
         table["TimeToLiveSpecification"]["AttributeName"],
         "expires_at"

@@ -117,16 +117,38 @@ fn dead_endpoint() -> String {
 impl TestApp {
     /// A fresh, isolated world.
     pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}, |_| {}).await
+    }
+
+    /// A fresh, isolated world whose settings, then services, `settings` and `services`
+    /// change before it starts serving (another SMS sender, the store's options, ...).
+    pub async fn spawn_with(
+        settings: impl FnOnce(&mut corpnum::aws::config::Settings),
+        services: impl FnOnce(&mut corpnum::app::Services),
+    ) -> Self {
         let resources = Resources::named(&format!("t{}", uuid::Uuid::new_v4().simple()));
-        Self::start(resources, Faults::default(), None).await
+        Self::start(resources, Faults::default(), None, settings, services).await
     }
 
     /// Another host over the same table and queues, with some dependencies down.
     pub async fn with_faults(&self, faults: Faults) -> Self {
-        Self::start(self.resources.clone(), faults, Some(self.clock.clone())).await
+        Self::start(
+            self.resources.clone(),
+            faults,
+            Some(self.clock.clone()),
+            |_| {},
+            |_| {},
+        )
+        .await
     }
 
-    async fn start(resources: Resources, faults: Faults, clock: Option<Arc<ManualClock>>) -> Self {
+    async fn start(
+        resources: Resources,
+        faults: Faults,
+        clock: Option<Arc<ManualClock>>,
+        configure_settings: impl FnOnce(&mut corpnum::aws::config::Settings),
+        configure_services: impl FnOnce(&mut corpnum::app::Services),
+    ) -> Self {
         let _ = capture_logs();
         let stack = stack();
         let healthy = Endpoints {
@@ -156,9 +178,11 @@ impl TestApp {
             },
         })
         .await;
+        configure_settings(&mut world.settings);
         world.services = corpnum::aws::config::services(&world.settings, &clients);
         let clock = clock.unwrap_or_else(|| Arc::new(ManualClock::new(Utc::now())));
         world.services.clock = clock.clone();
+        configure_services(&mut world.services);
         let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
             Ok(l) => l,
             Err(e) => panic!("bind: {e}"),
@@ -457,6 +481,49 @@ impl TestApp {
             rb = rb.header("If-Match", tag);
         }
         self.send(rb).await
+    }
+
+    /// Requests and confirms a deactivation of an active number; returns the act.
+    pub async fn deactivate(&self, token: &str, phone: &str, reason: &str) -> Response {
+        let r = self
+            .request_deactivation(
+                token,
+                phone,
+                &json!({ "reason": reason, "comment": "Закрыто" }),
+            )
+            .await;
+        assert_eq!(r.status, 202, "{}", r.text);
+        let id = r.body["deactivation_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let code = self.last_code(phone).await;
+        let act = self
+            .confirm_deactivation(
+                token,
+                phone,
+                &json!({ "deactivation_id": id, "code": code }),
+            )
+            .await;
+        assert_eq!(act.status, 200, "{}", act.text);
+        act
+    }
+
+    /// `GET /v1/numbers/{phone}/acts/{act_number}`, the act number percent-encoded.
+    pub async fn act(&self, token: &str, phone: &str, act_number: &str) -> Response {
+        let encoded: String = act_number
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b == b'-' {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let path = format!("/v1/numbers/{}/acts/{encoded}", phone.replace('+', "%2B"));
+        self.send(self.request(reqwest::Method::GET, &path, Some(token)))
+            .await
     }
 
     /// Puts a raw message on the review queue.

@@ -233,3 +233,209 @@ async fn operators_and_other_organizations_cannot_confirm() {
             .is_none()
     );
 }
+
+/// Stores an application in `status` since `since`, its number held, as the flow would
+/// have left it.
+async fn seed(w: &World, i: u32, status: ApplicationStatus, since: DateTime<Utc>, overdue: bool) {
+    use crate::domain::{Actor, HistoryEntry, NumberEvent, NumberLock, NumberState, OtpLedger};
+    use crate::ports::{ApplicationRepository, NewApplication};
+    let c = command(A.0, A.1, &format!("+7916{i:07}"));
+    let app = crate::domain::Application {
+        id: uuid::Uuid::from_u128(u128::from(i) + 1_000_000),
+        organization: c.organization,
+        phone: c.phone,
+        employee: c.employee,
+        documents: c.documents,
+        signature: None,
+        status,
+        submitted_by: "u".into(),
+        created_at: since,
+        updated_at: since,
+        status_since: since,
+        otp: OtpLedger::first("d".into(), since, &OtpPolicy::default()),
+        expected_completion_at: None,
+        operator: None,
+        comment: None,
+        rejection_reason: None,
+        documents_required: Vec::new(),
+        overdue,
+        review_attempts: 1,
+        last_queued_at: Some(since),
+        revision: 1,
+    };
+    let lock = NumberLock {
+        phone: app.phone.clone(),
+        state: NumberState::Pending,
+        organization_inn: app.organization.inn.clone(),
+        application_id: app.id,
+        employee: app.employee.clone(),
+        hold_until: (status == ApplicationStatus::AwaitingOtp).then(|| app.otp_deadline()),
+        updated_at: since,
+        version: 0,
+        binding_base: 0,
+    };
+    let history = HistoryEntry {
+        at: since,
+        from: None,
+        to: status,
+        actor: Actor::Applicant("u".into()),
+        comment: None,
+    };
+    let event = NumberEvent {
+        at: since,
+        organization_inn: Some(app.organization.inn.clone()),
+        from: None,
+        to: NumberState::Pending,
+        actor: Actor::Applicant("u".into()),
+        application_id: Some(app.id),
+        comment: None,
+        act: None,
+    };
+    w.store
+        .create(NewApplication {
+            application: &app,
+            history: &history,
+            lock: &lock,
+            number_event: &event,
+            charges: &[],
+            idempotency: None,
+            now: since,
+        })
+        .await
+        .unwrap();
+}
+
+/// SPEC 5.4: 5 000 manual reviews already marked overdue cost the sweeper nothing, so
+/// stranded reviews are re-queued and abandoned applications expired in the same run.
+#[tokio::test]
+async fn a_backlog_of_marked_reviews_starves_no_job() {
+    let w = world();
+    let now = t0();
+    for i in 0..5_000 {
+        seed(
+            &w,
+            i,
+            ApplicationStatus::ManualReview,
+            now - Duration::hours(30),
+            true,
+        )
+        .await;
+    }
+    for i in 5_000..5_020 {
+        seed(
+            &w,
+            i,
+            ApplicationStatus::UnderReview,
+            now - Duration::hours(2),
+            false,
+        )
+        .await;
+    }
+    for i in 5_020..5_030 {
+        seed(
+            &w,
+            i,
+            ApplicationStatus::AwaitingOtp,
+            now - Duration::hours(25),
+            false,
+        )
+        .await;
+    }
+    for i in 5_030..5_040 {
+        seed(
+            &w,
+            i,
+            ApplicationStatus::DocumentsRequired,
+            now - Duration::days(31),
+            false,
+        )
+        .await;
+    }
+    seed(
+        &w,
+        5_040,
+        ApplicationStatus::ManualReview,
+        now - Duration::hours(25),
+        false,
+    )
+    .await;
+
+    let report = sweep(&w.services, 500).await.unwrap();
+
+    assert_eq!(report.requeued, 20);
+    assert_eq!(report.expired, 10);
+    assert_eq!(report.documents_expired, 10);
+    assert_eq!(report.overdue_marked, 1, "the one unmarked review");
+    assert!(report.truncated.is_empty(), "{report:?}");
+    assert_eq!(w.queue.tickets().len(), 20);
+}
+
+/// SPEC 5.4: a backlog of 5 000 overdue reviews is marked 500 a run, while the other
+/// jobs keep up every run; marked reviews leave the range the next run reads.
+#[tokio::test]
+async fn each_sweeper_job_makes_progress_every_run() {
+    let w = world();
+    let start = t0();
+    for i in 0..5_000 {
+        seed(
+            &w,
+            i,
+            ApplicationStatus::ManualReview,
+            start - Duration::hours(25),
+            false,
+        )
+        .await;
+    }
+    let mut marked = 0;
+    for run in 0..10u32 {
+        // Every run, a new abandoned application and a new stranded review are due.
+        let now = w.services.clock.now();
+        seed(
+            &w,
+            10_000 + run,
+            ApplicationStatus::AwaitingOtp,
+            now - Duration::hours(25),
+            false,
+        )
+        .await;
+        seed(
+            &w,
+            20_000 + run,
+            ApplicationStatus::UnderReview,
+            now - Duration::hours(2),
+            false,
+        )
+        .await;
+
+        let report = sweep(&w.services, 500).await.unwrap();
+
+        assert_eq!(report.overdue_marked, 500, "run {run}");
+        assert_eq!(report.expired, 1, "run {run}");
+        // The new one, and (an hour on) those queued before and still undecided.
+        let new_one = uuid::Uuid::from_u128(u128::from(20_000 + run) + 1_000_000);
+        assert!(report.requeued >= 1, "run {run}");
+        assert!(
+            w.queue
+                .tickets()
+                .iter()
+                .any(|t| t.application_id == new_one),
+            "run {run}"
+        );
+        marked += report.overdue_marked;
+        w.clock.advance(Duration::minutes(15));
+    }
+    assert_eq!(marked, 5_000);
+    let report = sweep(&w.services, 500).await.unwrap();
+    assert_eq!(report.overdue_marked, 0);
+    assert!(
+        report.truncated.is_empty(),
+        "nothing left to read: {report:?}"
+    );
+    use crate::ports::ReviewIndex;
+    let page = w
+        .store
+        .by_status(ApplicationStatus::ManualReview, None, 100, None)
+        .await
+        .unwrap();
+    assert!(page.items.iter().all(|a| a.overdue));
+}

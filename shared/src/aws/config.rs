@@ -38,6 +38,7 @@ pub const ENV_VARS: &[&str] = &[
     "CORPNUM_LIMIT_SENDS_PER_PHONE_PER_DAY",
     "CORPNUM_LIMIT_APPLICATIONS_PER_ORG_PER_DAY",
     "CORPNUM_METRICS_NAMESPACE",
+    "CORPNUM_STORE_RETURNS_ITEMS",
     "CORPNUM_LOCAL",
 ];
 
@@ -58,6 +59,10 @@ pub struct Settings {
     pub support: SupportContacts,
     pub sms_sender_id: Option<String>,
     pub policy: OtpPolicy,
+    /// Whether the store returns the conflicting item with a cancelled transaction
+    /// (DynamoDB does; YDB's Document API documents no such return). `false` makes the
+    /// adapter read the item instead: `CORPNUM_STORE_RETURNS_ITEMS=false`.
+    pub store_returns_items: bool,
     pub local: bool,
 }
 
@@ -130,8 +135,18 @@ impl Settings {
                 )?,
                 ..defaults
             },
+            store_returns_items: flag("CORPNUM_STORE_RETURNS_ITEMS", true)?,
             local,
         })
+    }
+}
+
+fn flag(name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match var(name).map(|v| v.to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if v == "true" || v == "1" => Ok(true),
+        Some(v) if v == "false" || v == "0" => Ok(false),
+        Some(_) => Err(ConfigError::Invalid(name, "not true or false".into())),
     }
 }
 
@@ -194,7 +209,14 @@ impl Clients {
 /// Wires the use cases to the real adapters.
 pub fn services(settings: &Settings, clients: &Clients) -> Services {
     Services {
-        store: Arc::new(DynamoStore::new(clients.dynamodb.clone(), &settings.table)),
+        store: Arc::new({
+            let store = DynamoStore::new(clients.dynamodb.clone(), &settings.table);
+            if settings.store_returns_items {
+                store
+            } else {
+                store.without_returned_items()
+            }
+        }),
         sms: Arc::new(SnsSms::new(
             clients.sns.clone(),
             settings.sms_sender_id.clone(),

@@ -46,3 +46,55 @@ pub use review::{
 };
 pub use sms::{code_sms, sms_segments};
 pub use snils::{Snils, SnilsError};
+
+#[cfg(test)]
+mod debug_masking {
+    use chrono::Utc;
+
+    use super::*;
+
+    /// `{:?}` of anything holding personal data shows it masked: a stray debug log of a
+    /// lock, an act or a ledger leaks nothing.
+    #[test]
+    fn debug_output_carries_no_personal_data() {
+        let phone = PhoneNumber::parse("+7 916 123-45-67").unwrap();
+        let employee = Employee {
+            snils: Snils::parse("112-233-445 95").unwrap(),
+            full_name: FullName::parse("Иванов Иван Иванович").unwrap(),
+        };
+        let inn = Inn::parse("500100732259").unwrap();
+        let lock = NumberLock {
+            phone: phone.clone(),
+            state: NumberState::Active,
+            organization_inn: inn.clone(),
+            application_id: uuid::Uuid::nil(),
+            employee: employee.clone(),
+            hold_until: None,
+            updated_at: Utc::now(),
+            version: 3,
+            binding_base: 0,
+        };
+        let act = DeactivationAct {
+            act_number: "ДА-1".into(),
+            phone: phone.clone(),
+            organization_inn: inn,
+            reason: DeactivationReason::Other,
+            deactivated_at: Utc::now(),
+            deactivated_by: "u".into(),
+        };
+        let codes = NumberCodes::new(phone.clone(), Utc::now());
+        let name = OrganizationName::parse("ИП Иванов Иван Иванович").unwrap();
+        let shown = format!("{phone:?} {employee:?} {lock:?} {act:?} {codes:?} {name:?}");
+        for secret in [
+            "9161234567",
+            "916123",
+            "11223344595",
+            "112-233",
+            "Иванов",
+            "Иван",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("+7******4567"), "{shown}");
+    }
+}
