@@ -223,6 +223,19 @@ async fn a_policy_violation_sends_the_next_application_to_manual_review() {
         status.body["status"], "manual_review",
         "a signature alone does not clear a recent violation"
     );
+    for trace_of_the_earlier_holder in ["нарушение", "policy_violation", org.inn.as_str()]
+    {
+        assert!(
+            !status.text.contains(trace_of_the_earlier_holder),
+            "the new applicant learns nothing of the earlier holder: {}",
+            status.text
+        );
+    }
+    let operator_view = app.number(&operator_token(), &phone).await;
+    assert!(
+        operator_view.text.contains("policy_violation"),
+        "operators find the reason in the number's history"
+    );
 }
 
 #[tokio::test]

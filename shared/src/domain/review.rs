@@ -24,12 +24,14 @@ pub enum ManualReason {
 }
 
 impl ManualReason {
+    /// The comment on the application's history entry, which its applicant reads. The
+    /// policy-violation rule is about the number's earlier holder, whose history is not
+    /// the applicant's to see (operators find the act in the number's history), so its
+    /// comment says only that the number needs checking.
     pub fn comment(self) -> &'static str {
         match self {
             Self::NoSignature => "Электронная подпись не приложена",
-            Self::RecentPolicyViolation => {
-                "Номер отключался за нарушение правил в последние 90 дней"
-            }
+            Self::RecentPolicyViolation => "Номер требует дополнительной проверки оператором",
         }
     }
 }
