@@ -40,7 +40,7 @@ async fn main() {
 
 /// Starts DynamoDB Local and moto, provisions, and serves every function until Ctrl-C.
 async fn serve() -> Result<(), Error> {
-    corpnum::aws::telemetry::init();
+    corpnum::runtime::telemetry::init();
     let root = PathBuf::from(env("CORPNUM_ROOT", "."));
     let api_port = port("CORPNUM_API_PORT", 3000)?;
     let mut stack = LocalStack::start(&StackConfig {

@@ -1,6 +1,7 @@
 //! corpnum's domain crate: identifiers, lifecycle and code policy (`domain`), the ports
 //! side effects go through (`ports`), the use cases (`app`), the HTTP contract (`api`),
-//! in-memory fakes (`fakes`), and the AWS adapters behind the `aws` feature (`aws`).
+//! in-memory fakes (`fakes`), and behind the `aws` feature the AWS adapters (`aws`) and
+//! the Lambda runtime side (`runtime`).
 
 pub mod api;
 pub mod app;
@@ -11,3 +12,5 @@ pub mod system;
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "aws")]
+pub mod runtime;

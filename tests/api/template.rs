@@ -246,7 +246,7 @@ fn the_dashboard_reads_exactly_the_metrics_the_code_emits() {
             on_dashboard.insert(name.clone());
         }
     }
-    let emitted: BTreeSet<String> = corpnum::aws::metrics::METRICS
+    let emitted: BTreeSet<String> = corpnum::runtime::metrics::METRICS
         .iter()
         .map(|m| (*m).to_owned())
         .collect();

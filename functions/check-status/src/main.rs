@@ -2,5 +2,5 @@ use lambda_http::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    corpnum::aws::lambda::run(check_status::FUNCTION).await
+    corpnum::runtime::run(check_status::FUNCTION).await
 }

@@ -2,5 +2,5 @@ use lambda_http::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    corpnum::aws::lambda::run(deactivate::FUNCTION).await
+    corpnum::runtime::run(deactivate::FUNCTION).await
 }

@@ -2,5 +2,5 @@ use lambda_http::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    corpnum::aws::lambda::run(rebind_employee::FUNCTION).await
+    corpnum::runtime::run(rebind_employee::FUNCTION).await
 }

@@ -7,5 +7,5 @@ use serde_json::Value;
 
 /// Handles one scheduled event.
 pub async fn handler(services: &Services, event: LambdaEvent<Value>) -> Result<Value, Error> {
-    corpnum::aws::worker::sweep(services, event).await
+    corpnum::runtime::jobs::sweep(services, event).await
 }

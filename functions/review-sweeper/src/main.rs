@@ -2,5 +2,5 @@ use lambda_runtime::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    corpnum::aws::lambda::run_review_sweeper().await
+    corpnum::runtime::run_review_sweeper().await
 }

@@ -10,5 +10,5 @@ pub async fn handler(
     services: &Services,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, Error> {
-    corpnum::aws::worker::review_batch(services, event).await
+    corpnum::runtime::jobs::review_batch(services, event).await
 }

@@ -9,5 +9,5 @@ pub const FUNCTION: Function = Function::SubmitApplication;
 
 /// Serves one API Gateway request.
 pub async fn handler(services: &Services, event: Request) -> Result<Response<Body>, Error> {
-    corpnum::aws::lambda::handle(FUNCTION, services, event).await
+    corpnum::runtime::http::handle(FUNCTION, services, event).await
 }

@@ -2,5 +2,5 @@ use lambda_http::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    corpnum::aws::lambda::run(submit_application::FUNCTION).await
+    corpnum::runtime::run(submit_application::FUNCTION).await
 }

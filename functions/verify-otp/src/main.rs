@@ -2,5 +2,5 @@ use lambda_http::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    corpnum::aws::lambda::run(verify_otp::FUNCTION).await
+    corpnum::runtime::run(verify_otp::FUNCTION).await
 }

@@ -1,5 +1,5 @@
 //! The HTTP contract (SPEC 4), independent of how requests arrive: Lambda (via
-//! `crate::aws::lambda`) and the local host both build an [`ApiRequest`] and get an
+//! `crate::runtime::http`) and the local host both build an [`ApiRequest`] and get an
 //! [`ApiResponse`] back from [`handle`].
 
 mod fields;

@@ -1,13 +1,10 @@
-//! AWS adapters (DynamoDB, SNS, SQS), configuration and the Lambda glue.
+//! The outbound AWS adapters (DynamoDB, SNS, SQS), their configuration and the table
+//! schema. The Lambda side lives in `crate::runtime`, which uses these.
 
 pub mod config;
 pub mod dynamo;
-pub mod lambda;
 pub mod messaging;
-pub mod metrics;
 pub mod schema;
-pub mod telemetry;
-pub mod worker;
 
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 

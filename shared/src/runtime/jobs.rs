@@ -16,7 +16,7 @@ pub async fn review_batch(
     services: &Services,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, Error> {
-    let cold_start = super::lambda::cold_start();
+    let cold_start = super::invocation::cold_start();
     let span = tracing::info_span!("invocation", function = "review-worker", cold_start);
     let result = review_records(services, event).instrument(span).await;
     super::metrics::flush("review-worker");

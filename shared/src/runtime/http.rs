@@ -1,10 +1,8 @@
 //! Glue between `lambda_http` and the framework-neutral API: the same conversion serves
 //! the deployed functions and the local host.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use lambda_http::request::RequestContext;
-use lambda_http::{Body, Error, Request, RequestExt, Response, service_fn};
+use lambda_http::{Body, Error, Request, RequestExt, Response};
 
 use crate::api::{self, ApiRequest, Claims, Function};
 use crate::app::Services;
@@ -78,14 +76,6 @@ pub fn lambda_response(response: api::ApiResponse) -> Response<Body> {
     Response::from_parts(parts, Body::Text(body))
 }
 
-/// Whether this process has served an invocation yet.
-static COLD: AtomicBool = AtomicBool::new(true);
-
-/// True exactly once per process: on its first invocation.
-pub fn cold_start() -> bool {
-    COLD.swap(false, Ordering::Relaxed)
-}
-
 /// One HTTP function's handler: the request, then the invocation's metrics.
 pub async fn handle(
     function: Function,
@@ -93,45 +83,8 @@ pub async fn handle(
     event: Request,
 ) -> Result<Response<Body>, Error> {
     let mut request = api_request(event);
-    request.cold_start = cold_start();
+    request.cold_start = super::invocation::cold_start();
     let response = api::handle(function, services, request).await;
     super::metrics::flush(function.name());
     Ok(lambda_response(response))
-}
-
-/// Logs, settings (failing fast on a missing one) and clients, built once per process.
-async fn init(name: &str, handles_codes: bool) -> Result<Services, Error> {
-    super::telemetry::init();
-    let sdk = super::config::sdk_config().await;
-    let settings = super::config::Settings::load(&sdk, handles_codes).await?;
-    let clients = super::config::Clients::new(&sdk);
-    tracing::info!(function = name, "function initialised");
-    Ok(super::config::services(&settings, &clients))
-}
-
-/// The whole `main` of an HTTP function.
-pub async fn run(function: Function) -> Result<(), Error> {
-    let services = init(function.name(), function.handles_codes()).await?;
-    lambda_http::run(service_fn(|event: Request| {
-        handle(function, &services, event)
-    }))
-    .await
-}
-
-/// The whole `main` of the review queue consumer.
-pub async fn run_review_worker() -> Result<(), Error> {
-    let services = init("review-worker", false).await?;
-    lambda_runtime::run(lambda_runtime::service_fn(|event| {
-        super::worker::review_batch(&services, event)
-    }))
-    .await
-}
-
-/// The whole `main` of the scheduled sweeper.
-pub async fn run_review_sweeper() -> Result<(), Error> {
-    let services = init("review-sweeper", false).await?;
-    lambda_runtime::run(lambda_runtime::service_fn(|event| {
-        super::worker::sweep(&services, event)
-    }))
-    .await
 }

@@ -1,0 +1,275 @@
+//! `ApplicationRepository`: a submission in one transaction (application, history, number
+//! lock, number history, counters, idempotency record), reads, and optimistic updates.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::DynamoStore;
+use super::codec::{
+    Item, SERVICE, application_history_item, application_item, doc, get_s, idempotency_from_item,
+    json, lock_from_item, n, number_event_item, s,
+};
+use super::keys::{self, LOCK_SK, time};
+use super::tx::{Outcome, Role, Tx};
+use crate::domain::{Application, HistoryEntry};
+use crate::ports::{
+    ApplicationRepository, ApplicationUpdate, CreateRefusal, DependencyError, IdempotencyStore,
+    NewApplication, NumberChange, StoreError, StoredApplication, UpdateRefusal,
+};
+
+impl DynamoStore {
+    /// The application, conditioned on `condition`, and its new history entries.
+    fn put_application(
+        tx: &mut Tx<'_>,
+        app: &Application,
+        history: &[HistoryEntry],
+        condition: &str,
+        values: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
+    ) -> Result<(), DependencyError> {
+        tx.put(
+            Role::Application,
+            application_item(app)?,
+            Some(condition),
+            values,
+        )?;
+        for (i, entry) in history.iter().enumerate() {
+            tx.put(
+                Role::ApplicationHistory,
+                application_history_item(app, i, entry)?,
+                None,
+                &[],
+            )?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn lock_item(
+        &self,
+        phone: &crate::domain::PhoneNumber,
+    ) -> Result<Option<Item>, DependencyError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::number_pk(phone)))
+            .key("sk", s(LOCK_SK))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(super::codec::sdk)?;
+        Ok(out.item)
+    }
+
+    /// Every item of a partition, with strongly consistent reads.
+    pub(super) async fn query_partition(&self, pk: String) -> Result<Vec<Item>, DependencyError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(super::codec::sdk)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl ApplicationRepository for DynamoStore {
+    async fn create(&self, new: NewApplication<'_>) -> Result<(), StoreError<CreateRefusal>> {
+        let app = new.application;
+        let lock = new.lock;
+        let mut tx = Tx::new(self);
+        Self::put_application(
+            &mut tx,
+            app,
+            std::slice::from_ref(new.history),
+            "attribute_not_exists(pk)",
+            &[],
+        )?;
+        tx.update(
+            Role::Lock,
+            keys::number_pk(&lock.phone),
+            LOCK_SK,
+            "SET #state = :pending, org_inn = :inn, application_id = :app, hold_until = :hold, \
+             updated_at = :now, employee = :employee, phone = :phone, \
+             binding_base = if_not_exists(version, :zero) ADD version :one",
+            "attribute_not_exists(pk) OR #state = :deactivated OR (#state = :pending AND hold_until <= :now_ms)",
+            vec![
+                (":pending", s("pending")),
+                (":deactivated", s("deactivated")),
+                (":inn", s(lock.organization_inn.as_ref())),
+                (":app", s(lock.application_id.to_string())),
+                (":hold", n(lock.hold_until.unwrap_or(new.now).timestamp_millis())),
+                (":now", s(time(new.now))),
+                (":now_ms", n(new.now.timestamp_millis())),
+                (":employee", s(json(&lock.employee)?)),
+                (":phone", s(lock.phone.as_ref())),
+                (":one", n(1)),
+                (":zero", n(0)),
+            ],
+        )?;
+        tx.put(
+            Role::NumberHistory,
+            number_event_item(&lock.phone, new.number_event, app.id)?,
+            None,
+            &[],
+        )?;
+        tx.charges(new.charges)?;
+        if let Some(claim) = new.idempotency {
+            let item: Item = HashMap::from([
+                ("pk".into(), s(keys::idempotency_pk(&claim.key))),
+                ("sk".into(), s(keys::IDEMPOTENCY_SK)),
+                ("kind".into(), s("idempotency")),
+                ("state".into(), s("in_progress")),
+                ("request_hash".into(), s(&claim.request_hash)),
+                ("application_id".into(), s(app.id.to_string())),
+                (
+                    "in_progress_until".into(),
+                    n(claim.in_progress_until.timestamp_millis()),
+                ),
+                ("expires_at".into(), n(claim.expires_at.timestamp())),
+            ]);
+            tx.put(
+                Role::Idempotency,
+                item,
+                // Written only with its application, a record keeps its key until it expires,
+                // even when its request died: the retry recovers that application.
+                Some("attribute_not_exists(pk) OR expires_at <= :now_s"),
+                &[(":now_s", n(new.now.timestamp()))],
+            )?;
+        }
+        let refused = match tx.run().await? {
+            Outcome::Done => return Ok(()),
+            Outcome::Refused(refused) => refused,
+        };
+        // Report the most specific refusal: a replay first, then the number, then limits.
+        // Without a returned item, the item is read now.
+        if let (Some(old), Some(claim)) = (refused.of(Role::Idempotency), new.idempotency) {
+            let record = match old {
+                Some(item) => Some(idempotency_from_item(item)?),
+                None => self.record(&claim.key).await?,
+            };
+            if let Some(record) = record {
+                return Err(StoreError::Refused(CreateRefusal::IdempotencyKeyTaken(
+                    record,
+                )));
+            }
+        }
+        if let Some(old) = refused.of(Role::Lock) {
+            let item = match old {
+                Some(item) => Some(item.clone()),
+                None => self.lock_item(&lock.phone).await?,
+            };
+            if let Some(item) = item {
+                return Err(StoreError::Refused(CreateRefusal::NumberHeld(
+                    lock_from_item(&item)?,
+                )));
+            }
+        }
+        if let Some((counter, retry_after)) = refused.rate_limited(new.charges, new.now) {
+            return Err(StoreError::Refused(CreateRefusal::RateLimited {
+                counter,
+                retry_after,
+            }));
+        }
+        Err(DependencyError::new(
+            SERVICE,
+            "submission transaction refused for no known reason",
+        )
+        .into())
+    }
+
+    async fn get(&self, id: Uuid) -> Result<Option<StoredApplication>, DependencyError> {
+        let items = self.query_partition(keys::application_pk(id)).await?;
+        let mut application = None;
+        let mut history = Vec::new();
+        for item in &items {
+            match get_s(item, "sk")? {
+                keys::APPLICATION_SK => application = Some(doc::<Application>(item, "doc")?),
+                sk if sk.starts_with("H#") => history.push(doc::<HistoryEntry>(item, "doc")?),
+                _ => {}
+            }
+        }
+        Ok(application.map(|application| StoredApplication {
+            application,
+            history,
+        }))
+    }
+
+    async fn update(&self, update: ApplicationUpdate<'_>) -> Result<(), StoreError<UpdateRefusal>> {
+        let app = update.application;
+        let mut tx = Tx::new(self);
+        Self::put_application(
+            &mut tx,
+            app,
+            update.history,
+            "revision = :expected",
+            &[(":expected", n(app.revision - 1))],
+        )?;
+        if let Some(change) = &update.number {
+            let (expression, extra, event) = match change {
+                NumberChange::KeepHeld => (
+                    "REMOVE hold_until SET updated_at = :now ADD version :one",
+                    None,
+                    None,
+                ),
+                NumberChange::Activate(event) => (
+                    "REMOVE hold_until SET #state = :active, updated_at = :now ADD version :one",
+                    Some((":active", s("active"))),
+                    Some(event),
+                ),
+                NumberChange::Release(event) => (
+                    "SET hold_until = :now_ms, updated_at = :now ADD version :one",
+                    Some((":now_ms", n(update.now.timestamp_millis()))),
+                    Some(event),
+                ),
+            };
+            let mut values = vec![
+                (":now", s(time(update.now))),
+                (":one", n(1)),
+                (":app", s(app.id.to_string())),
+                (":pending", s("pending")),
+            ];
+            values.extend(extra);
+            tx.update(
+                Role::Lock,
+                keys::number_pk(&app.phone),
+                LOCK_SK,
+                expression,
+                "application_id = :app AND #state = :pending",
+                values,
+            )?;
+            if let Some(event) = event {
+                tx.put(
+                    Role::NumberHistory,
+                    number_event_item(&app.phone, event, Uuid::new_v4())?,
+                    None,
+                    &[],
+                )?;
+            }
+        }
+        tx.charges(update.charges)?;
+        match tx.run().await? {
+            Outcome::Done => Ok(()),
+            Outcome::Refused(refused) => Err(StoreError::Refused(refused.as_update(
+                &[Role::Application, Role::Lock],
+                update.charges,
+                update.now,
+            )?)),
+        }
+    }
+}

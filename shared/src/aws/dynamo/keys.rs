@@ -1,0 +1,65 @@
+//! Key formats: partition and sort keys of every item, and the index names.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use uuid::Uuid;
+
+use crate::domain::{PhoneNumber, SweepJob};
+use crate::ports::{RateCharge, RateCounter};
+
+/// Name of the status-and-age index.
+pub const STATUS_INDEX: &str = "gsi1";
+/// Name of the sweeper's timer index.
+pub const TIMER_INDEX: &str = "gsi2";
+
+/// Times as key text: fixed width, so text order is time order.
+pub fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub fn application_pk(id: Uuid) -> String {
+    format!("APP#{id}")
+}
+
+/// An application's history entry: the revision that wrote it, then its place.
+pub fn application_history_sk(revision: u64, n: usize) -> String {
+    format!("H#{revision:012}#{n:03}")
+}
+
+pub fn number_pk(phone: &PhoneNumber) -> String {
+    format!("NUM#{phone}")
+}
+
+pub const LOCK_SK: &str = "L";
+pub const CODES_SK: &str = "C";
+pub const APPLICATION_SK: &str = "A";
+pub const IDEMPOTENCY_SK: &str = "I";
+
+/// A number's history entry: its time, then what it came from (application or request).
+pub fn number_history_sk(at: DateTime<Utc>, discriminator: Uuid) -> String {
+    format!("H#{}#{discriminator}", time(at))
+}
+
+pub fn status_pk(status: crate::domain::ApplicationStatus) -> String {
+    format!("STATUS#{}", status.as_str())
+}
+
+pub fn timer_pk(job: SweepJob) -> String {
+    format!("TIMER#{}", job.as_str())
+}
+
+/// The sort key of both indexes: a time, then the application.
+pub fn index_sk(at: DateTime<Utc>, id: Uuid) -> String {
+    format!("{}#{id}", time(at))
+}
+
+pub fn idempotency_pk(key: &str) -> String {
+    format!("IDEM#{key}")
+}
+
+pub fn counter_key(c: &RateCharge) -> (String, String) {
+    let pk = match &c.counter {
+        RateCounter::ApplicationsPerOrganization(inn) => format!("RATE#ORG#{inn}"),
+        RateCounter::SmsPerPhone(phone) => format!("RATE#PHONE#{phone}"),
+    };
+    (pk, format!("W#{}", c.window.index))
+}

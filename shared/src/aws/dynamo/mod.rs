@@ -1,0 +1,64 @@
+//! The single-table DynamoDB store (SPEC 7), one file per port, with the item layout in
+//! `keys` and `codec` and transactions built in `tx`. Layout (also in docs/design.md):
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | application | `APP#<id>` | `A` |
+//! | application history | `APP#<id>` | `H#<revision>#<n>` |
+//! | number lock | `NUM#<phone>` | `L` |
+//! | number history | `NUM#<phone>` | `H#<time>#<id>` |
+//! | number code ledger | `NUM#<phone>` | `C` |
+//! | idempotency record | `IDEM#<hash of org and key>` | `I` |
+//! | rate counter | `RATE#ORG#<inn>` / `RATE#PHONE#<phone>` | `W#<day index>` |
+//!
+//! Applications carry `gsi1pk = STATUS#<status>`, `gsi1sk = <since>#<id>` for the
+//! status-and-age index, and, while the sweeper has a job for them, `gsi2pk = TIMER#<job>`,
+//! `gsi2sk = <due>#<id>` for the timer index (sparse: an application without a timer is
+//! not in it). Expiry is always checked in code; TTL only cleans up.
+
+mod applications;
+mod codec;
+mod idempotency;
+mod index;
+mod keys;
+mod numbers;
+mod tx;
+
+use aws_sdk_dynamodb::Client;
+
+pub use keys::{STATUS_INDEX, TIMER_INDEX};
+
+/// The store, as every port's adapter.
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    /// Whether to use the item a cancelled transaction returns with its condition failure
+    /// (`ReturnValuesOnConditionCheckFailure`). Stores that return none (YDB's Document
+    /// API documents no such return) are served by reading the item afterwards instead.
+    use_returned_items: bool,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            use_returned_items: true,
+        }
+    }
+
+    /// Stops relying on items returned with condition failures (see `use_returned_items`).
+    pub fn without_returned_items(mut self) -> Self {
+        self.use_returned_items = false;
+        self
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
