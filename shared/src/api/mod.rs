@@ -2,6 +2,7 @@
 //! `crate::runtime::http`) and the local host both build an [`ApiRequest`] and get an
 //! [`ApiResponse`] back from [`handle`].
 
+mod errors;
 mod fields;
 mod handlers;
 mod problem;
@@ -200,6 +201,7 @@ pub(crate) fn problem_response(error: &ApiError, ctx: &Ctx) -> ApiResponse {
         ApiError::ServiceUnavailable(cause) => {
             tracing::error!(cause = %cause, metric = "ServiceUnavailable", "dependency failure");
         }
+        ApiError::Internal(fault) => tracing::error!(fault = %fault, "internal fault"),
         _ => tracing::info!(code = error.code(), "request refused"),
     }
     let (status, headers, body) = error.render(ctx.lang, &ctx.request_id);

@@ -142,8 +142,10 @@ pub enum ApiError {
     IdempotencyKeyReused,
     PreconditionFailed,
     PreconditionRequired,
-    /// A dependency failed; the cause is logged, never shown.
-    ServiceUnavailable(String),
+    /// A dependency failed; the cause (scrubbed, with its chain) is logged, never shown.
+    ServiceUnavailable(crate::ports::DependencyError),
+    /// A fault of the service itself (a bug); logged, never shown.
+    Internal(String),
 }
 
 impl ApiError {
@@ -169,6 +171,7 @@ impl ApiError {
             Self::OtpAttemptsExceeded | Self::CodesLocked { .. } => 423,
             Self::ResendTooEarly { .. } | Self::RateLimited { .. } => 429,
             Self::ServiceUnavailable(_) => 503,
+            Self::Internal(_) => 500,
         }
     }
 
@@ -196,6 +199,7 @@ impl ApiError {
             Self::PreconditionFailed => "precondition_failed",
             Self::PreconditionRequired => "precondition_required",
             Self::ServiceUnavailable(_) => "service_unavailable",
+            Self::Internal(_) => "internal_error",
         }
     }
 
@@ -312,6 +316,10 @@ impl ApiError {
                 pick("Сервис временно недоступен", "Service unavailable"),
                 pick("Повторите запрос позже. Данные не изменены.", "Please retry later. Nothing was changed.").into(),
             ),
+            Self::Internal(_) => (
+                pick("Внутренняя ошибка", "Internal error"),
+                pick("Сбой сервиса; он записан. Повторите запрос позже.", "The service failed; this was logged. Please retry later.").into(),
+            ),
         }
     }
 
@@ -374,9 +382,11 @@ mod tests {
 
     #[test]
     fn service_unavailable_never_shows_its_cause() {
-        let (status, _, body) =
-            ApiError::ServiceUnavailable("dynamodb: connection refused at 10.0.0.1".into())
-                .render(Lang::Ru, "req-1");
+        let (status, _, body) = ApiError::ServiceUnavailable(crate::ports::DependencyError::new(
+            "dynamodb",
+            "connection refused at 10.0.0.1",
+        ))
+        .render(Lang::Ru, "req-1");
         assert_eq!(status, 503);
         assert!(!body.to_string().contains("dynamodb"));
         assert_eq!(body["request_id"], "req-1");

@@ -1,6 +1,7 @@
 //! Use cases: each takes parsed domain input and the caller, talks to the world only
 //! through `ports`, and returns a domain result for the HTTP layer to render.
 
+mod error;
 mod number;
 mod review;
 mod status;
@@ -13,11 +14,12 @@ mod tests;
 
 use std::sync::Arc;
 
+pub use error::Refusal;
 pub use number::{
     DeactivationError, RebindError, confirm_deactivation, rebind_employee, request_deactivation,
 };
 pub use review::{
-    DecisionError, DocumentsError, ListError, ReviewResult, add_documents, decide, list_reviews,
+    DocumentsError, ListError, ReviewResult, add_documents, decide, list_reviews,
     review_application,
 };
 pub use status::{application_status, deactivation_act, number_status, visible_to};
@@ -25,8 +27,15 @@ pub use submit::{IdempotencyConflict, SubmitApplication, SubmitError, submit};
 pub use sweeper::{REQUEUE_AFTER, SweepReport, sweep};
 pub use verify::{OtpError, ResendError, resend_code, verify_code};
 
-use crate::domain::{Inn, OtpCode, OtpPolicy, OtpPurpose, OtpSecret, PhoneNumber};
-use crate::ports::{Clock, Random, ReviewQueue, SmsSender, Store};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    Application, Inn, NumberCodes, OtpCode, OtpLedger, OtpPolicy, OtpPurpose, OtpSecret,
+    PhoneNumber,
+};
+use crate::ports::{
+    ApplicationUpdate, Clock, Random, ReviewQueue, SmsSender, Store, StoreError, UpdateRefusal,
+};
 
 /// Support contacts shown to applicants whose application needs attention; configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +87,29 @@ impl Caller {
 /// How often an optimistic update is retried on a concurrent change before giving up.
 const MAX_OPTIMISTIC_TRIES: usize = 4;
 
+/// One try of an optimistic change.
+enum Attempt<T> {
+    Done(T),
+    /// The subject changed meanwhile: reload and decide again.
+    Retry,
+}
+
+/// Runs `attempt` until it is done, at most [`MAX_OPTIMISTIC_TRIES`] times; then the
+/// subject is contended. Each try reads afresh, decides, and writes conditioned on what it
+/// read, so concurrent requests serialise without locks.
+async fn optimistically<T, E, Try>(mut attempt: impl FnMut() -> Try) -> Result<T, E>
+where
+    E: From<Refusal>,
+    Try: std::future::Future<Output = Result<Attempt<T>, E>>,
+{
+    for _ in 0..MAX_OPTIMISTIC_TRIES {
+        if let Attempt::Done(done) = attempt().await? {
+            return Ok(done);
+        }
+    }
+    Err(Refusal::Contended.into())
+}
+
 /// Sends a code, logging only the masked number and never the code.
 async fn send_code(
     services: &Services,
@@ -98,5 +130,84 @@ async fn send_code(
             tracing::error!(phone = %phone.masked(), metric = "SmsSendFailures", error = %error, "code SMS not sent");
             false
         }
+    }
+}
+
+/// What a code is sent for, stored with its ledger: an application, or a number's ledger.
+#[async_trait::async_trait]
+trait CodeSubject: Send + Sync {
+    fn ledger_mut(&mut self) -> &mut OtpLedger;
+    fn revision_mut(&mut self) -> &mut u64;
+    /// Stores the subject, conditioned on the stored revision being one below its own.
+    async fn save(
+        &self,
+        services: &Services,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError<UpdateRefusal>>;
+}
+
+#[async_trait::async_trait]
+impl CodeSubject for Application {
+    fn ledger_mut(&mut self) -> &mut OtpLedger {
+        &mut self.otp
+    }
+    fn revision_mut(&mut self) -> &mut u64 {
+        &mut self.revision
+    }
+    async fn save(
+        &self,
+        services: &Services,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError<UpdateRefusal>> {
+        services
+            .store
+            .update(ApplicationUpdate {
+                application: self,
+                history: &[],
+                number: None,
+                charges: &[],
+                now,
+            })
+            .await
+    }
+}
+
+#[async_trait::async_trait]
+impl CodeSubject for NumberCodes {
+    fn ledger_mut(&mut self) -> &mut OtpLedger {
+        &mut self.ledger
+    }
+    fn revision_mut(&mut self) -> &mut u64 {
+        &mut self.revision
+    }
+    async fn save(
+        &self,
+        services: &Services,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError<UpdateRefusal>> {
+        services.store.save_codes(self, &[], now).await
+    }
+}
+
+/// Sends a code stored in `subject` (already saved). If the SMS service refuses it, the
+/// failed delivery is recorded, so the client may resend at once; if even that cannot be
+/// stored, the subject stands as it was (the usual spacing applies instead), and the
+/// client is still told the SMS failed.
+async fn deliver_code(
+    services: &Services,
+    phone: &PhoneNumber,
+    purpose: OtpPurpose,
+    code: &OtpCode,
+    subject: &mut impl CodeSubject,
+    now: DateTime<Utc>,
+) {
+    if send_code(services, phone, purpose, code).await {
+        return;
+    }
+    subject.ledger_mut().mark_delivery_failed();
+    *subject.revision_mut() += 1;
+    if let Err(error) = subject.save(services, now).await {
+        tracing::error!(error = ?error, "could not record the failed SMS");
+        *subject.revision_mut() -= 1;
     }
 }

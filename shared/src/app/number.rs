@@ -3,21 +3,20 @@
 
 use uuid::Uuid;
 
+use super::error::refusals;
 use super::verify::phone_charge_for;
-use super::{Caller, MAX_OPTIMISTIC_TRIES, Services, send_code};
+use super::{Attempt, Caller, Refusal, Services, deliver_code, optimistically};
 use crate::domain::{
     Actor, DeactivationAct, DeactivationReason, Employee, NumberAction, NumberCodes, NumberEvent,
     NumberLock, NumberRequest, NumberState, OtpCode, OtpPurpose, PhoneNumber, RequestLookup,
     ResendRefusal, Verification,
 };
-use crate::ports::{DependencyError, StoreError, StoredNumber, UpdateRefusal};
+use crate::ports::{StoreError, StoredNumber, UpdateRefusal};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeactivationError {
-    #[error("number or request not found")]
-    NotFound,
-    #[error("the number is {0:?}, not active")]
-    InvalidState(NumberState),
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     /// The number changed hands or employee since the request: it no longer applies.
     #[error("the binding changed since the request")]
     BindingChanged,
@@ -34,29 +33,27 @@ pub enum DeactivationError {
     TooEarly { retry_after: chrono::Duration },
     #[error("rate limited")]
     RateLimited { retry_after: chrono::Duration },
-    #[error("too many concurrent changes")]
-    Contended,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
 }
+
+refusals!(DeactivationError, RebindError);
 
 /// The caller's own number (held, or deactivated by it and not taken since), or why not.
 async fn own_number(
     services: &Services,
     phone: &PhoneNumber,
     caller: &Caller,
-) -> Result<(StoredNumber, String), DeactivationError> {
+) -> Result<(StoredNumber, String), Refusal> {
     let now = services.clock.now();
     let stored = services
         .store
         .number(phone)
         .await?
-        .ok_or(DeactivationError::NotFound)?;
+        .ok_or(Refusal::NotFound)?;
     let visible = stored.lock.holds(now) || stored.lock.state == NumberState::Deactivated;
     let sub = caller
         .acting_for(&stored.lock.organization_inn)
         .filter(|_| visible)
-        .ok_or(DeactivationError::NotFound)?
+        .ok_or(Refusal::NotFound)?
         .to_owned();
     Ok((stored, sub))
 }
@@ -71,73 +68,77 @@ pub async fn request_deactivation(
     comment: Option<String>,
     caller: &Caller,
 ) -> Result<(NumberCodes, NumberRequest), DeactivationError> {
-    for _ in 0..MAX_OPTIMISTIC_TRIES {
-        let (stored, sub) = own_number(services, phone, caller).await?;
-        if stored.lock.state != NumberState::Active {
-            return Err(DeactivationError::InvalidState(stored.lock.state));
-        }
-        let now = services.clock.now();
-        let mut codes = stored
-            .codes
-            .unwrap_or_else(|| NumberCodes::new(phone.clone(), now));
-        let request = NumberRequest {
-            id: services.random.uuid(),
-            action: NumberAction::Deactivate {
-                reason,
-                comment: comment.clone(),
-            },
-            organization_inn: stored.lock.organization_inn.clone(),
-            requested_by: sub,
-            requested_at: now,
-            binding_version: stored.lock.version,
-        };
-        let code = services.random.otp_code();
-        let digest =
-            services
-                .secret
-                .digest(OtpPurpose::Deactivation, &request.id.to_string(), &code);
-        codes
-            .issue(request.clone(), digest, now, &services.policy)
-            .map_err(|refusal| match refusal {
-                ResendRefusal::TooEarly { retry_after } => {
-                    DeactivationError::TooEarly { retry_after }
-                }
-                ResendRefusal::SendLimit => DeactivationError::RateLimited {
-                    retry_after: codes.window_ends_at(now) - now,
-                },
-                ResendRefusal::Locked => DeactivationError::Locked {
-                    retry_after: codes.window_ends_at(now) - now,
-                },
-            })?;
-        codes.revision += 1;
-        let charge = [phone_charge_for(services, phone, now)];
-        match services.store.save_codes(&codes, &charge, now).await {
-            Ok(()) => {}
-            Err(StoreError::Refused(UpdateRefusal::Stale)) => continue,
-            Err(StoreError::Refused(UpdateRefusal::RateLimited { retry_after, .. })) => {
-                tracing::warn!(
-                    metric = "RateLimited",
-                    limit = "phone",
-                    "deactivation code rate limited"
-                );
-                return Err(DeactivationError::RateLimited { retry_after });
-            }
-            Err(StoreError::Dependency(e)) => return Err(e.into()),
-        }
-        if !send_code(services, phone, OtpPurpose::Deactivation, &code).await {
-            codes.ledger.mark_delivery_failed();
-            codes.revision += 1;
-            if let Err(error) = services.store.save_codes(&codes, &[], now).await {
-                // The request stands; only the immediate retry is lost (the usual spacing
-                // applies instead). The client is still told the SMS failed.
-                tracing::error!(error = ?error, "could not record the failed SMS");
-                codes.revision -= 1;
-            }
-        }
-        tracing::info!(phone = %phone.masked(), deactivation_id = %request.id, "deactivation requested");
-        return Ok((codes, request));
+    optimistically(|| request_deactivation_once(services, phone, reason, &comment, caller)).await
+}
+
+/// One try of [`request_deactivation`].
+async fn request_deactivation_once(
+    services: &Services,
+    phone: &PhoneNumber,
+    reason: DeactivationReason,
+    comment: &Option<String>,
+    caller: &Caller,
+) -> Result<Attempt<(NumberCodes, NumberRequest)>, DeactivationError> {
+    let (stored, sub) = own_number(services, phone, caller).await?;
+    if stored.lock.state != NumberState::Active {
+        return Err(Refusal::InvalidState(stored.lock.state.as_str()).into());
     }
-    Err(DeactivationError::Contended)
+    let now = services.clock.now();
+    let mut codes = stored
+        .codes
+        .unwrap_or_else(|| NumberCodes::new(phone.clone(), now));
+    let request = NumberRequest {
+        id: services.random.uuid(),
+        action: NumberAction::Deactivate {
+            reason,
+            comment: comment.clone(),
+        },
+        organization_inn: stored.lock.organization_inn.clone(),
+        requested_by: sub,
+        requested_at: now,
+        binding_version: stored.lock.version,
+    };
+    let code = services.random.otp_code();
+    let digest = services
+        .secret
+        .digest(OtpPurpose::Deactivation, &request.id.to_string(), &code);
+    codes
+        .issue(request.clone(), digest, now, &services.policy)
+        .map_err(|refusal| match refusal {
+            ResendRefusal::TooEarly { retry_after } => DeactivationError::TooEarly { retry_after },
+            ResendRefusal::SendLimit => DeactivationError::RateLimited {
+                retry_after: codes.window_ends_at(now) - now,
+            },
+            ResendRefusal::Locked => DeactivationError::Locked {
+                retry_after: codes.window_ends_at(now) - now,
+            },
+        })?;
+    codes.revision += 1;
+    let charge = [phone_charge_for(services, phone, now)];
+    match services.store.save_codes(&codes, &charge, now).await {
+        Ok(()) => {}
+        Err(StoreError::Refused(UpdateRefusal::Stale)) => return Ok(Attempt::Retry),
+        Err(StoreError::Refused(UpdateRefusal::RateLimited { retry_after, .. })) => {
+            tracing::warn!(
+                metric = "RateLimited",
+                limit = "phone",
+                "deactivation code rate limited"
+            );
+            return Err(DeactivationError::RateLimited { retry_after });
+        }
+        Err(StoreError::Dependency(e)) => return Err(e.into()),
+    }
+    deliver_code(
+        services,
+        phone,
+        OtpPurpose::Deactivation,
+        &code,
+        &mut codes,
+        now,
+    )
+    .await;
+    tracing::info!(phone = %phone.masked(), deactivation_id = %request.id, "deactivation requested");
+    Ok(Attempt::Done((codes, request)))
 }
 
 /// Confirms a deactivation with its code: the number becomes `deactivated`, its lock no
@@ -150,102 +151,105 @@ pub async fn confirm_deactivation(
     code: &OtpCode,
     caller: &Caller,
 ) -> Result<DeactivationAct, DeactivationError> {
+    optimistically(|| confirm_deactivation_once(services, phone, deactivation_id, code, caller))
+        .await
+}
+
+/// One try of [`confirm_deactivation`].
+async fn confirm_deactivation_once(
+    services: &Services,
+    phone: &PhoneNumber,
+    deactivation_id: Uuid,
+    code: &OtpCode,
+    caller: &Caller,
+) -> Result<Attempt<DeactivationAct>, DeactivationError> {
     let subject = deactivation_id.to_string();
-    for _ in 0..MAX_OPTIMISTIC_TRIES {
-        let (stored, sub) = own_number(services, phone, caller).await?;
-        if stored.lock.state != NumberState::Active {
-            return Err(DeactivationError::InvalidState(stored.lock.state));
-        }
-        let mut codes = stored.codes.ok_or(DeactivationError::NotFound)?;
-        let request = codes
-            .request(deactivation_id)
-            .map_err(|lookup| match lookup {
-                RequestLookup::Superseded => DeactivationError::Expired,
-                RequestLookup::Unknown => DeactivationError::NotFound,
-            })?
-            .clone();
-        if request.binding_version != stored.lock.version
-            || request.organization_inn != stored.lock.organization_inn
-        {
-            return Err(DeactivationError::BindingChanged);
-        }
-        let NumberAction::Deactivate { reason, comment } = request.action.clone();
-        let now = services.clock.now();
-        codes.roll_window(now);
-        let before = codes.ledger.clone();
-        let outcome = codes.ledger.verify(now, &services.policy, |digest| {
-            services
-                .secret
-                .matches(OtpPurpose::Deactivation, &subject, code, digest)
-        });
-        codes.revision += 1;
-        if outcome != Verification::Correct {
-            if codes.ledger != before {
-                match services.store.save_codes(&codes, &[], now).await {
-                    Ok(()) => {}
-                    Err(StoreError::Refused(_)) => continue,
-                    Err(StoreError::Dependency(e)) => return Err(e.into()),
-                }
-                tracing::info!(deactivation_id = %deactivation_id, metric = "CodeFailures", outcome = ?outcome, "wrong deactivation code");
-            }
-            return Err(match outcome {
-                Verification::Wrong { attempts_left } => {
-                    DeactivationError::Invalid { attempts_left }
-                }
-                Verification::Expired => DeactivationError::Expired,
-                Verification::Locked => DeactivationError::Locked {
-                    retry_after: codes.window_ends_at(now) - now,
-                },
-                _ => DeactivationError::AttemptsExceeded,
-            });
-        }
-        codes.request = None;
-        let act = DeactivationAct {
-            act_number: request.act_number(now),
-            phone: phone.clone(),
-            organization_inn: request.organization_inn.clone(),
-            reason,
-            deactivated_at: now,
-            deactivated_by: sub.clone(),
-        };
-        let event = NumberEvent {
-            at: now,
-            organization_inn: Some(request.organization_inn.clone()),
-            from: Some(NumberState::Active),
-            to: NumberState::Deactivated,
-            actor: Actor::Applicant(sub),
-            application_id: Some(stored.lock.application_id),
-            comment,
-            act: Some(act.clone()),
-        };
-        match services
-            .store
-            .deactivate(&codes, &request, &event, now)
-            .await
-        {
-            Ok(()) => {
-                tracing::info!(phone = %phone.masked(), metric = "Deactivations", act = %act.act_number, "number deactivated");
-                return Ok(act);
-            }
-            Err(StoreError::Refused(_)) => continue,
-            Err(StoreError::Dependency(e)) => return Err(e.into()),
-        }
+    let (stored, sub) = own_number(services, phone, caller).await?;
+    if stored.lock.state != NumberState::Active {
+        return Err(Refusal::InvalidState(stored.lock.state.as_str()).into());
     }
-    Err(DeactivationError::Contended)
+    let mut codes = stored.codes.ok_or(Refusal::NotFound)?;
+    let request = codes
+        .request(deactivation_id)
+        .map_err(|lookup| match lookup {
+            RequestLookup::Superseded => DeactivationError::Expired,
+            RequestLookup::Unknown => Refusal::NotFound.into(),
+        })?
+        .clone();
+    if request.binding_version != stored.lock.version
+        || request.organization_inn != stored.lock.organization_inn
+    {
+        return Err(DeactivationError::BindingChanged);
+    }
+    let NumberAction::Deactivate { reason, comment } = request.action.clone();
+    let now = services.clock.now();
+    codes.roll_window(now);
+    let before = codes.ledger.clone();
+    let outcome = codes.ledger.verify(now, &services.policy, |digest| {
+        services
+            .secret
+            .matches(OtpPurpose::Deactivation, &subject, code, digest)
+    });
+    codes.revision += 1;
+    if outcome != Verification::Correct {
+        if codes.ledger != before {
+            match services.store.save_codes(&codes, &[], now).await {
+                Ok(()) => {}
+                Err(StoreError::Refused(_)) => return Ok(Attempt::Retry),
+                Err(StoreError::Dependency(e)) => return Err(e.into()),
+            }
+            tracing::info!(deactivation_id = %deactivation_id, metric = "CodeFailures", outcome = ?outcome, "wrong deactivation code");
+        }
+        return Err(match outcome {
+            Verification::Wrong { attempts_left } => DeactivationError::Invalid { attempts_left },
+            Verification::Expired => DeactivationError::Expired,
+            Verification::Locked => DeactivationError::Locked {
+                retry_after: codes.window_ends_at(now) - now,
+            },
+            _ => DeactivationError::AttemptsExceeded,
+        });
+    }
+    codes.request = None;
+    let act = DeactivationAct {
+        act_number: request.act_number(now),
+        phone: phone.clone(),
+        organization_inn: request.organization_inn.clone(),
+        reason,
+        deactivated_at: now,
+        deactivated_by: sub.clone(),
+    };
+    let event = NumberEvent {
+        at: now,
+        organization_inn: Some(request.organization_inn.clone()),
+        from: Some(NumberState::Active),
+        to: NumberState::Deactivated,
+        actor: Actor::Applicant(sub),
+        application_id: Some(stored.lock.application_id),
+        comment,
+        act: Some(act.clone()),
+    };
+    match services
+        .store
+        .deactivate(&codes, &request, &event, now)
+        .await
+    {
+        Ok(()) => {
+            tracing::info!(phone = %phone.masked(), metric = "Deactivations", act = %act.act_number, "number deactivated");
+            Ok(Attempt::Done(act))
+        }
+        Err(StoreError::Refused(_)) => Ok(Attempt::Retry),
+        Err(StoreError::Dependency(e)) => Err(e.into()),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum RebindError {
-    #[error("number not found")]
-    NotFound,
-    #[error("the number is {0:?}, not active")]
-    InvalidState(NumberState),
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("the employee is already bound")]
     SameEmployee,
     #[error("the number changed since the version given")]
     PreconditionFailed,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
 }
 
 /// Binds another employee to an active number if `expected_version` is still current.
@@ -257,14 +261,9 @@ pub async fn rebind_employee(
     employee: Employee,
     caller: &Caller,
 ) -> Result<StoredNumber, RebindError> {
-    let (mut stored, sub) = own_number(services, phone, caller)
-        .await
-        .map_err(|e| match e {
-            DeactivationError::Dependency(d) => RebindError::Dependency(d),
-            _ => RebindError::NotFound,
-        })?;
+    let (mut stored, sub) = own_number(services, phone, caller).await?;
     if stored.lock.state != NumberState::Active {
-        return Err(RebindError::InvalidState(stored.lock.state));
+        return Err(Refusal::InvalidState(stored.lock.state.as_str()).into());
     }
     if expected_version.is_some_and(|v| v != stored.lock.binding_version()) {
         return Err(RebindError::PreconditionFailed);

@@ -3,14 +3,14 @@
 
 use uuid::Uuid;
 
-use super::{Caller, MAX_OPTIMISTIC_TRIES, Services, verify::enqueue_review};
+use super::error::refusals;
+use super::{Attempt, Caller, Refusal, Services, optimistically, verify::enqueue_review};
 use crate::domain::{
     Actor, Application, ApplicationStatus, AutomaticOutcome, Decision, Document, MAX_DOCUMENTS,
     NumberEvent, NumberState, RejectionReason, automatic_review,
 };
 use crate::ports::{
-    ApplicationUpdate, DependencyError, InvalidCursor, NumberChange, Page, ReviewTicket,
-    StoreError, UpdateRefusal,
+    ApplicationUpdate, InvalidCursor, NumberChange, Page, ReviewTicket, StoreError, UpdateRefusal,
 };
 
 /// What the worker did with a ticket.
@@ -37,7 +37,7 @@ async fn save_decision(
     actor: Actor,
     comment: Option<String>,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<Saved, DependencyError> {
+) -> Result<Saved, Refusal> {
     let event = |to_state: NumberState, text: &str| NumberEvent {
         at: now,
         organization_inn: Some(app.organization.inn.clone()),
@@ -61,7 +61,7 @@ async fn save_decision(
     };
     let entry = app
         .transition(to, actor, comment, now)
-        .map_err(|e| DependencyError::new("review", e.to_string()))?;
+        .map_err(|e| Refusal::InvalidState(e.from.as_str()))?;
     app.revision += 1;
     let update = ApplicationUpdate {
         application: app,
@@ -73,7 +73,7 @@ async fn save_decision(
     match services.store.update(update).await {
         Ok(()) => Ok(Saved::Done),
         Err(StoreError::Refused(_)) => Ok(Saved::Stale),
-        Err(StoreError::Dependency(e)) => Err(e),
+        Err(StoreError::Dependency(e)) => Err(e.into()),
     }
 }
 
@@ -82,75 +82,64 @@ async fn save_decision(
 pub async fn review_application(
     services: &Services,
     ticket: &ReviewTicket,
-) -> Result<ReviewResult, DependencyError> {
-    for _ in 0..MAX_OPTIMISTIC_TRIES {
-        let Some(stored) = services.store.get(ticket.application_id).await? else {
-            tracing::warn!(application_id = %ticket.application_id, "review ticket for an unknown application");
-            return Ok(ReviewResult::Skipped(None));
-        };
-        let mut app = stored.application;
-        let now = services.clock.now();
-        if app.status != ApplicationStatus::UnderReview {
-            tracing::info!(application_id = %app.id, status = app.status.as_str(), "already reviewed; ticket ignored");
-            return Ok(ReviewResult::Skipped(Some(app.status)));
-        }
-        let history = services
-            .store
-            .number(&app.phone)
-            .await?
-            .map(|n| n.history)
-            .unwrap_or_default();
-        let (to, comment, metric) = match automatic_review(&app, &history, now) {
-            AutomaticOutcome::DocumentsRequired(missing) => {
-                let names: Vec<&str> = missing.iter().map(|d| d.as_str()).collect();
-                let comment = format!("Не хватает документов: {}", names.join(", "));
-                app.documents_required = missing;
-                (
-                    ApplicationStatus::DocumentsRequired,
-                    Some(comment),
-                    "ReviewsDocumentsRequired",
-                )
-            }
-            AutomaticOutcome::SignatureInvalid => {
-                app.rejection_reason = Some(RejectionReason::SignatureInvalid.as_str().to_owned());
-                let comment = "Срок действия сертификата электронной подписи истёк".to_owned();
-                (
-                    ApplicationStatus::Rejected,
-                    Some(comment),
-                    "ReviewsRejected",
-                )
-            }
-            AutomaticOutcome::ManualReview { reason } => (
-                ApplicationStatus::ManualReview,
-                Some(reason.comment().to_owned()),
-                "ReviewsManual",
-            ),
-            AutomaticOutcome::Approved => {
-                (ApplicationStatus::Approved, None, "ReviewsAutoApproved")
-            }
-        };
-        let actor = Actor::System("review-worker".into());
-        if let Saved::Done = save_decision(services, &mut app, to, actor, comment, now).await? {
-            tracing::info!(application_id = %app.id, status = to.as_str(), metric = metric, "automatic review applied");
-            return Ok(ReviewResult::Decided(to));
-        }
-    }
-    Err(DependencyError::new(
-        "review",
-        "application kept changing during review",
-    ))
+) -> Result<ReviewResult, Refusal> {
+    optimistically(|| review_application_once(services, ticket)).await
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum DecisionError {
-    #[error("application not found")]
-    NotFound,
-    #[error("not in manual review but {0:?}")]
-    InvalidState(ApplicationStatus),
-    #[error("too many concurrent changes")]
-    Contended,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
+/// One try of [`review_application`].
+async fn review_application_once(
+    services: &Services,
+    ticket: &ReviewTicket,
+) -> Result<Attempt<ReviewResult>, Refusal> {
+    let Some(stored) = services.store.get(ticket.application_id).await? else {
+        tracing::warn!(application_id = %ticket.application_id, "review ticket for an unknown application");
+        return Ok(Attempt::Done(ReviewResult::Skipped(None)));
+    };
+    let mut app = stored.application;
+    let now = services.clock.now();
+    if app.status != ApplicationStatus::UnderReview {
+        tracing::info!(application_id = %app.id, status = app.status.as_str(), "already reviewed; ticket ignored");
+        return Ok(Attempt::Done(ReviewResult::Skipped(Some(app.status))));
+    }
+    let history = services
+        .store
+        .number(&app.phone)
+        .await?
+        .map(|n| n.history)
+        .unwrap_or_default();
+    let (to, comment, metric) = match automatic_review(&app, &history, now) {
+        AutomaticOutcome::DocumentsRequired(missing) => {
+            let names: Vec<&str> = missing.iter().map(|d| d.as_str()).collect();
+            let comment = format!("Не хватает документов: {}", names.join(", "));
+            app.documents_required = missing;
+            (
+                ApplicationStatus::DocumentsRequired,
+                Some(comment),
+                "ReviewsDocumentsRequired",
+            )
+        }
+        AutomaticOutcome::SignatureInvalid => {
+            app.rejection_reason = Some(RejectionReason::SignatureInvalid.as_str().to_owned());
+            let comment = "Срок действия сертификата электронной подписи истёк".to_owned();
+            (
+                ApplicationStatus::Rejected,
+                Some(comment),
+                "ReviewsRejected",
+            )
+        }
+        AutomaticOutcome::ManualReview { reason } => (
+            ApplicationStatus::ManualReview,
+            Some(reason.comment().to_owned()),
+            "ReviewsManual",
+        ),
+        AutomaticOutcome::Approved => (ApplicationStatus::Approved, None, "ReviewsAutoApproved"),
+    };
+    let actor = Actor::System("review-worker".into());
+    if let Saved::Done = save_decision(services, &mut app, to, actor, comment, now).await? {
+        tracing::info!(application_id = %app.id, status = to.as_str(), metric = metric, "automatic review applied");
+        return Ok(Attempt::Done(ReviewResult::Decided(to)));
+    }
+    Ok(Attempt::Retry)
 }
 
 /// An operator's decision on an application in manual review; the operator becomes the
@@ -160,55 +149,59 @@ pub async fn decide(
     id: Uuid,
     decision: &Decision,
     operator: &str,
-) -> Result<Application, DecisionError> {
-    for _ in 0..MAX_OPTIMISTIC_TRIES {
-        let mut app = services
-            .store
-            .get(id)
-            .await?
-            .ok_or(DecisionError::NotFound)?
-            .application;
-        let now = services.clock.now();
-        let status = app.effective_status(now);
-        if status != ApplicationStatus::ManualReview {
-            return Err(DecisionError::InvalidState(status));
-        }
-        app.operator = Some(operator.to_owned());
-        let (to, comment, metric) = match decision {
-            Decision::Approve { comment } => {
-                (ApplicationStatus::Approved, comment, "ReviewsApproved")
-            }
-            Decision::Reject { reason, comment } => {
-                app.rejection_reason = Some(reason.as_str().to_owned());
-                (ApplicationStatus::Rejected, comment, "ReviewsRejected")
-            }
-            Decision::RequestDocuments { documents, comment } => {
-                app.documents_required = documents.clone();
-                (
-                    ApplicationStatus::DocumentsRequired,
-                    comment,
-                    "ReviewsDocumentsRequired",
-                )
-            }
-        };
-        app.comment = comment.clone();
-        let actor = Actor::Operator(operator.to_owned());
-        if let Saved::Done =
-            save_decision(services, &mut app, to, actor, comment.clone(), now).await?
-        {
-            tracing::info!(application_id = %id, status = to.as_str(), metric = metric, "operator decision applied");
-            return Ok(app);
-        }
+) -> Result<Application, Refusal> {
+    optimistically(|| decide_once(services, id, decision, operator)).await
+}
+
+/// One try of [`decide`].
+async fn decide_once(
+    services: &Services,
+    id: Uuid,
+    decision: &Decision,
+    operator: &str,
+) -> Result<Attempt<Application>, Refusal> {
+    let mut app = services
+        .store
+        .get(id)
+        .await?
+        .ok_or(Refusal::NotFound)?
+        .application;
+    let now = services.clock.now();
+    let status = app.effective_status(now);
+    if status != ApplicationStatus::ManualReview {
+        return Err(Refusal::InvalidState(status.as_str()));
     }
-    Err(DecisionError::Contended)
+    app.operator = Some(operator.to_owned());
+    let (to, comment, metric) = match decision {
+        Decision::Approve { comment } => (ApplicationStatus::Approved, comment, "ReviewsApproved"),
+        Decision::Reject { reason, comment } => {
+            app.rejection_reason = Some(reason.as_str().to_owned());
+            (ApplicationStatus::Rejected, comment, "ReviewsRejected")
+        }
+        Decision::RequestDocuments { documents, comment } => {
+            app.documents_required = documents.clone();
+            (
+                ApplicationStatus::DocumentsRequired,
+                comment,
+                "ReviewsDocumentsRequired",
+            )
+        }
+    };
+    app.comment = comment.clone();
+    let actor = Actor::Operator(operator.to_owned());
+    if let Saved::Done = save_decision(services, &mut app, to, actor, comment.clone(), now).await? {
+        tracing::info!(application_id = %id, status = to.as_str(), metric = metric, "operator decision applied");
+        return Ok(Attempt::Done(app));
+    }
+    Ok(Attempt::Retry)
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ListError {
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("invalid cursor")]
     InvalidCursor,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
 }
 
 /// The review queue: applications in `status`, oldest first.
@@ -227,17 +220,13 @@ pub async fn list_reviews(
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentsError {
-    #[error("application not found")]
-    NotFound,
-    #[error("documents are not awaited; the application is {0:?}")]
-    InvalidState(ApplicationStatus),
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("more than 10 documents in total")]
     TooMany,
-    #[error("too many concurrent changes")]
-    Contended,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
 }
+
+refusals!(ListError, DocumentsError);
 
 /// Appends documents to an application that awaits them and sends it back to review.
 pub async fn add_documents(
@@ -246,54 +235,57 @@ pub async fn add_documents(
     documents: &[Document],
     caller: &Caller,
 ) -> Result<Application, DocumentsError> {
-    for _ in 0..MAX_OPTIMISTIC_TRIES {
-        let stored = services
-            .store
-            .get(id)
-            .await?
-            .ok_or(DocumentsError::NotFound)?;
-        let mut app = stored.application;
-        let sub = caller
-            .acting_for(&app.organization.inn)
-            .ok_or(DocumentsError::NotFound)?
-            .to_owned();
-        let now = services.clock.now();
-        let status = app.effective_status(now);
-        if status != ApplicationStatus::DocumentsRequired {
-            return Err(DocumentsError::InvalidState(status));
-        }
-        if app.documents.len() + documents.len() > MAX_DOCUMENTS {
-            return Err(DocumentsError::TooMany);
-        }
-        app.documents.extend_from_slice(documents);
-        app.documents_required.clear();
-        let entry = app
-            .transition(
-                ApplicationStatus::UnderReview,
-                Actor::Applicant(sub),
-                Some("Документы добавлены".into()),
-                now,
-            )
-            .map_err(|e| DocumentsError::InvalidState(e.from))?;
-        app.review_attempts += 1;
-        app.last_queued_at = Some(now);
-        app.revision += 1;
-        let update = ApplicationUpdate {
-            application: &app,
-            history: &[entry],
-            number: None,
-            charges: &[],
-            now,
-        };
-        match services.store.update(update).await {
-            Ok(()) => {}
-            Err(StoreError::Refused(UpdateRefusal::Stale | UpdateRefusal::RateLimited { .. })) => {
-                continue;
-            }
-            Err(StoreError::Dependency(e)) => return Err(e.into()),
-        }
-        enqueue_review(services, id, app.review_attempts).await;
-        return Ok(app);
+    optimistically(|| add_documents_once(services, id, documents, caller)).await
+}
+
+/// One try of [`add_documents`].
+async fn add_documents_once(
+    services: &Services,
+    id: Uuid,
+    documents: &[Document],
+    caller: &Caller,
+) -> Result<Attempt<Application>, DocumentsError> {
+    let stored = services.store.get(id).await?.ok_or(Refusal::NotFound)?;
+    let mut app = stored.application;
+    let sub = caller
+        .acting_for(&app.organization.inn)
+        .ok_or(Refusal::NotFound)?
+        .to_owned();
+    let now = services.clock.now();
+    let status = app.effective_status(now);
+    if status != ApplicationStatus::DocumentsRequired {
+        return Err(Refusal::InvalidState(status.as_str()).into());
     }
-    Err(DocumentsError::Contended)
+    if app.documents.len() + documents.len() > MAX_DOCUMENTS {
+        return Err(DocumentsError::TooMany);
+    }
+    app.documents.extend_from_slice(documents);
+    app.documents_required.clear();
+    let entry = app
+        .transition(
+            ApplicationStatus::UnderReview,
+            Actor::Applicant(sub),
+            Some("Документы добавлены".into()),
+            now,
+        )
+        .map_err(|e| Refusal::InvalidState(e.from.as_str()))?;
+    app.review_attempts += 1;
+    app.last_queued_at = Some(now);
+    app.revision += 1;
+    let update = ApplicationUpdate {
+        application: &app,
+        history: &[entry],
+        number: None,
+        charges: &[],
+        now,
+    };
+    match services.store.update(update).await {
+        Ok(()) => {}
+        Err(StoreError::Refused(UpdateRefusal::Stale | UpdateRefusal::RateLimited { .. })) => {
+            return Ok(Attempt::Retry);
+        }
+        Err(StoreError::Dependency(e)) => return Err(e.into()),
+    }
+    enqueue_review(services, id, app.review_attempts).await;
+    Ok(Attempt::Done(app))
 }

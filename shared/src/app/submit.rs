@@ -1,15 +1,14 @@
 use chrono::Utc;
 
-use super::{Services, send_code};
+use super::{Services, deliver_code};
 use crate::domain::{
     Actor, Application, ApplicationStatus, Document, Employee, HistoryEntry, Inn, NumberLock,
     NumberState, NumberUnavailable, Organization, OtpLedger, OtpPurpose, PhoneNumber, RateWindow,
     Signature,
 };
 use crate::ports::{
-    ApplicationUpdate, CreateRefusal, DependencyError, IdempotencyClaim, IdempotencyRecord,
-    IdempotencyState, NewApplication, NumberEvent, RateCharge, RateCounter, StoreError,
-    StoredResponse,
+    CreateRefusal, DependencyError, IdempotencyClaim, IdempotencyRecord, IdempotencyState,
+    NewApplication, NumberEvent, RateCharge, RateCounter, StoreError, StoredResponse,
 };
 
 /// A parsed, consistent application (consent already given).
@@ -44,8 +43,10 @@ pub enum SubmitError {
     #[error("idempotency: {0:?}")]
     Idempotency(IdempotencyConflict),
     #[error(transparent)]
-    Dependency(#[from] DependencyError),
+    Refused(#[from] super::Refusal),
 }
+
+super::error::refusals!(SubmitError);
 
 /// Creates the application and takes the number's lock atomically, then sends the code.
 ///
@@ -169,28 +170,16 @@ pub async fn submit(
     }
     tracing::info!(application_id = %id, phone = %application.phone.masked(), metric = "ApplicationsSubmitted", "application created");
 
-    if !send_code(services, &application.phone, OtpPurpose::Activation, &code).await {
-        let before = application.clone();
-        application.otp.mark_delivery_failed();
-        application.revision += 1;
-        let marked = services
-            .store
-            .update(ApplicationUpdate {
-                application: &application,
-                history: &[],
-                number: None,
-                charges: &[],
-                now,
-            })
-            .await;
-        if let Err(error) = marked {
-            // The application stands; only the immediate resend is lost (the usual
-            // cooldown applies instead). The client is still told the SMS failed.
-            tracing::error!(application_id = %id, error = ?error, "could not record the failed SMS");
-            application = before;
-            application.otp.mark_delivery_failed();
-        }
-    }
+    let phone = application.phone.clone();
+    deliver_code(
+        services,
+        &phone,
+        OtpPurpose::Activation,
+        &code,
+        &mut application,
+        now,
+    )
+    .await;
     Ok(application)
 }
 

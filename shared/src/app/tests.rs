@@ -191,7 +191,7 @@ async fn a_store_outage_sends_nothing() {
     w.store.failing.store(true, Ordering::SeqCst);
     assert!(matches!(
         submit_as(&w, A).await,
-        Err(SubmitError::Dependency(_))
+        Err(SubmitError::Refused(Refusal::Dependency(_)))
     ));
     assert!(w.sms.messages().is_empty());
 }
@@ -217,7 +217,7 @@ async fn operators_and_other_organizations_cannot_confirm() {
     for who in [caller(B.0), operator.clone()] {
         assert!(matches!(
             verify_code(&w.services, app.id, &code(&w), &who).await,
-            Err(OtpError::NotFound)
+            Err(OtpError::Refused(Refusal::NotFound))
         ));
     }
     assert!(

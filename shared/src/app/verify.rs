@@ -1,7 +1,8 @@
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use super::{Caller, MAX_OPTIMISTIC_TRIES, Services, send_code};
+use super::error::refusals;
+use super::{Attempt, Caller, Refusal, Services, deliver_code, optimistically};
 use crate::domain::{
     Actor, Application, ApplicationStatus, OtpCode, OtpPurpose, RateWindow, ResendRefusal,
     Verification,
@@ -14,39 +15,29 @@ use crate::ports::{
 /// Why a code was not accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum OtpError {
-    #[error("application not found")]
-    NotFound,
-    #[error("the application is {0:?}, not awaiting a code")]
-    InvalidState(ApplicationStatus),
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("wrong code")]
     Invalid { attempts_left: u32 },
     #[error("attempts exceeded")]
     AttemptsExceeded,
     #[error("code expired")]
     Expired,
-    #[error("too many concurrent changes")]
-    Contended,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ResendError {
-    #[error("application not found")]
-    NotFound,
-    #[error("the application is {0:?}, not awaiting a code")]
-    InvalidState(ApplicationStatus),
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     #[error("locked after too many wrong codes")]
     Locked,
     #[error("too early")]
     TooEarly { retry_after: Duration },
     #[error("rate limited")]
     RateLimited { retry_after: Duration },
-    #[error("too many concurrent changes")]
-    Contended,
-    #[error(transparent)]
-    Dependency(#[from] DependencyError),
 }
+
+refusals!(OtpError, ResendError);
 
 /// Loads an application the caller's organization owns and may act on.
 async fn owned(
@@ -71,15 +62,25 @@ pub async fn verify_code(
     code: &OtpCode,
     caller: &Caller,
 ) -> Result<Application, OtpError> {
+    optimistically(|| verify_code_once(services, id, code, caller)).await
+}
+
+/// One try of [`verify_code`].
+async fn verify_code_once(
+    services: &Services,
+    id: Uuid,
+    code: &OtpCode,
+    caller: &Caller,
+) -> Result<Attempt<Application>, OtpError> {
     let subject = id.to_string();
-    for _ in 0..MAX_OPTIMISTIC_TRIES {
+    {
         let Some((mut app, sub)) = owned(services, id, caller).await? else {
-            return Err(OtpError::NotFound);
+            return Err(Refusal::NotFound.into());
         };
         let now = services.clock.now();
         let status = app.effective_status(now);
         if status != ApplicationStatus::AwaitingOtp {
-            return Err(OtpError::InvalidState(status));
+            return Err(Refusal::InvalidState(status.as_str()).into());
         }
         let before = app.otp.clone();
         let outcome = app.otp.verify(now, &services.policy, |digest| {
@@ -96,7 +97,7 @@ pub async fn verify_code(
                         None,
                         now,
                     )
-                    .map_err(|e| OtpError::InvalidState(e.from))?;
+                    .map_err(|e| Refusal::InvalidState(e.from.as_str()))?;
                 vec![entry]
             }
             _ if app.otp == before => return Err(rejection(outcome)),
@@ -118,9 +119,9 @@ pub async fn verify_code(
         };
         match services.store.update(update).await {
             Ok(()) => {}
-            Err(StoreError::Refused(UpdateRefusal::Stale)) => continue,
+            Err(StoreError::Refused(UpdateRefusal::Stale)) => return Ok(Attempt::Retry),
             Err(StoreError::Refused(UpdateRefusal::RateLimited { .. })) => {
-                return Err(OtpError::Contended);
+                return Err(Refusal::Contended.into());
             }
             Err(StoreError::Dependency(e)) => return Err(e.into()),
         }
@@ -130,9 +131,8 @@ pub async fn verify_code(
         }
         tracing::info!(application_id = %id, metric = "CodesVerified", "code confirmed");
         enqueue_review(services, id, app.review_attempts).await;
-        return Ok(app);
+        Ok(Attempt::Done(app))
     }
-    Err(OtpError::Contended)
 }
 
 fn rejection(outcome: Verification) -> OtpError {
@@ -163,69 +163,70 @@ pub async fn resend_code(
     id: Uuid,
     caller: &Caller,
 ) -> Result<Application, ResendError> {
-    for _ in 0..MAX_OPTIMISTIC_TRIES {
-        let Some((mut app, _sub)) = owned(services, id, caller).await? else {
-            return Err(ResendError::NotFound);
-        };
-        let now = services.clock.now();
-        let status = app.effective_status(now);
-        if status != ApplicationStatus::AwaitingOtp {
-            return Err(ResendError::InvalidState(status));
-        }
-        app.otp
-            .check_resend(now, &services.policy)
-            .map_err(|refusal| match refusal {
-                ResendRefusal::Locked => ResendError::Locked,
-                ResendRefusal::TooEarly { retry_after } => ResendError::TooEarly { retry_after },
-                // The application's own send budget is spent; it cannot be renewed before the
-                // application expires, after which a new one can be filed.
-                ResendRefusal::SendLimit => ResendError::RateLimited {
-                    retry_after: app.otp_deadline() - now,
-                },
-            })?;
-        let code = services.random.otp_code();
-        let digest = services
-            .secret
-            .digest(OtpPurpose::Activation, &id.to_string(), &code);
-        app.otp.replace(digest, now, &services.policy);
-        app.revision += 1;
-        app.updated_at = now;
-        let charge = [phone_charge(services, &app, now)];
-        let update = ApplicationUpdate {
-            application: &app,
-            history: &[],
-            number: None,
-            charges: &charge,
-            now,
-        };
-        match services.store.update(update).await {
-            Ok(()) => {}
-            Err(StoreError::Refused(UpdateRefusal::Stale)) => continue,
-            Err(StoreError::Refused(UpdateRefusal::RateLimited { retry_after, .. })) => {
-                tracing::warn!(application_id = %id, metric = "RateLimited", limit = "phone", "resend rate limited");
-                return Err(ResendError::RateLimited { retry_after });
-            }
-            Err(StoreError::Dependency(e)) => return Err(e.into()),
-        }
-        tracing::info!(application_id = %id, metric = "Resends", "code resent");
-        if !send_code(services, &app.phone, OtpPurpose::Activation, &code).await {
-            app.otp.mark_delivery_failed();
-            app.revision += 1;
-            let update = ApplicationUpdate {
-                application: &app,
-                history: &[],
-                number: None,
-                charges: &[],
-                now,
-            };
-            if let Err(error) = services.store.update(update).await {
-                tracing::error!(application_id = %id, error = ?error, "could not record the failed SMS");
-                app.revision -= 1;
-            }
-        }
-        return Ok(app);
+    optimistically(|| resend_code_once(services, id, caller)).await
+}
+
+/// One try of [`resend_code`].
+async fn resend_code_once(
+    services: &Services,
+    id: Uuid,
+    caller: &Caller,
+) -> Result<Attempt<Application>, ResendError> {
+    let Some((mut app, _sub)) = owned(services, id, caller).await? else {
+        return Err(Refusal::NotFound.into());
+    };
+    let now = services.clock.now();
+    let status = app.effective_status(now);
+    if status != ApplicationStatus::AwaitingOtp {
+        return Err(Refusal::InvalidState(status.as_str()).into());
     }
-    Err(ResendError::Contended)
+    app.otp
+        .check_resend(now, &services.policy)
+        .map_err(|refusal| match refusal {
+            ResendRefusal::Locked => ResendError::Locked,
+            ResendRefusal::TooEarly { retry_after } => ResendError::TooEarly { retry_after },
+            // The application's own send budget is spent; it cannot be renewed before the
+            // application expires, after which a new one can be filed.
+            ResendRefusal::SendLimit => ResendError::RateLimited {
+                retry_after: app.otp_deadline() - now,
+            },
+        })?;
+    let code = services.random.otp_code();
+    let digest = services
+        .secret
+        .digest(OtpPurpose::Activation, &id.to_string(), &code);
+    app.otp.replace(digest, now, &services.policy);
+    app.revision += 1;
+    app.updated_at = now;
+    let charge = [phone_charge(services, &app, now)];
+    let update = ApplicationUpdate {
+        application: &app,
+        history: &[],
+        number: None,
+        charges: &charge,
+        now,
+    };
+    match services.store.update(update).await {
+        Ok(()) => {}
+        Err(StoreError::Refused(UpdateRefusal::Stale)) => return Ok(Attempt::Retry),
+        Err(StoreError::Refused(UpdateRefusal::RateLimited { retry_after, .. })) => {
+            tracing::warn!(application_id = %id, metric = "RateLimited", limit = "phone", "resend rate limited");
+            return Err(ResendError::RateLimited { retry_after });
+        }
+        Err(StoreError::Dependency(e)) => return Err(e.into()),
+    }
+    tracing::info!(application_id = %id, metric = "Resends", "code resent");
+    let phone = app.phone.clone();
+    deliver_code(
+        services,
+        &phone,
+        OtpPurpose::Activation,
+        &code,
+        &mut app,
+        now,
+    )
+    .await;
+    Ok(Attempt::Done(app))
 }
 
 fn phone_charge(services: &Services, app: &Application, now: DateTime<Utc>) -> RateCharge {

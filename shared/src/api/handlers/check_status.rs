@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{path_phone, unavailable};
+use super::path_phone;
 use crate::api::{ApiError, ApiResponse, Ctx, json_response, views};
 use crate::app::{self, Caller, Services};
 
@@ -14,9 +14,7 @@ pub(super) async fn get_number(
     params: &HashMap<String, String>,
 ) -> Result<ApiResponse, ApiError> {
     let phone = path_phone(params)?;
-    let stored = app::number_status(services, &phone, caller)
-        .await
-        .map_err(unavailable)?;
+    let stored = app::number_status(services, &phone, caller).await?;
     let stored = stored.ok_or(ApiError::NotFound)?;
     Ok(number_response(&stored, views::number(&stored, ctx.lang)))
 }
@@ -34,8 +32,7 @@ pub(super) async fn get_act(
         .map(|raw| percent_decode(raw))
         .ok_or(ApiError::NotFound)?;
     let act = app::deactivation_act(services, &phone, &act_number, caller)
-        .await
-        .map_err(unavailable)?
+        .await?
         .ok_or(ApiError::NotFound)?;
     Ok(json_response(200, &views::act(&act)))
 }

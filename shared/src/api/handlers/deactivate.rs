@@ -2,28 +2,12 @@
 
 use uuid::Uuid;
 
-use super::{comment, unavailable};
+use super::comment;
 use crate::api::fields::{Errors, Obj};
 use crate::api::problem::{FieldCode, FieldError};
 use crate::api::{ApiError, ApiRequest, ApiResponse, json_body, json_response, views};
-use crate::app::{self, Caller, DeactivationError, Services};
+use crate::app::{self, Caller, Services};
 use crate::domain::{DeactivationReason, PhoneNumber};
-
-fn error(e: DeactivationError) -> ApiError {
-    match e {
-        DeactivationError::NotFound => ApiError::NotFound,
-        DeactivationError::InvalidState(s) => ApiError::InvalidState(s.as_str()),
-        DeactivationError::Invalid { attempts_left } => ApiError::OtpInvalid { attempts_left },
-        DeactivationError::AttemptsExceeded => ApiError::OtpAttemptsExceeded,
-        DeactivationError::Locked { retry_after } => ApiError::CodesLocked { retry_after },
-        DeactivationError::BindingChanged => ApiError::BindingChanged,
-        DeactivationError::Expired => ApiError::OtpExpired,
-        DeactivationError::TooEarly { retry_after } => ApiError::ResendTooEarly { retry_after },
-        DeactivationError::RateLimited { retry_after } => ApiError::RateLimited { retry_after },
-        DeactivationError::Contended => ApiError::RequestInProgress,
-        DeactivationError::Dependency(e) => unavailable(e),
-    }
-}
 
 pub(super) async fn request(
     services: &Services,
@@ -56,9 +40,8 @@ pub(super) async fn request(
         Some(p) if errors.is_empty() => p,
         _ => return Err(ApiError::Validation(errors.0)),
     };
-    let (codes, request) = app::request_deactivation(services, &phone, reason, comment, caller)
-        .await
-        .map_err(error)?;
+    let (codes, request) =
+        app::request_deactivation(services, &phone, reason, comment, caller).await?;
     let now = services.clock.now();
     Ok(json_response(
         202,
@@ -97,8 +80,6 @@ pub(super) async fn confirm(
         Some(p) if errors.is_empty() => p,
         _ => return Err(ApiError::Validation(errors.0)),
     };
-    let act = app::confirm_deactivation(services, &phone, id, &code, caller)
-        .await
-        .map_err(error)?;
+    let act = app::confirm_deactivation(services, &phone, id, &code, caller).await?;
     Ok(json_response(200, &views::act(&act)))
 }

@@ -15,7 +15,6 @@ use uuid::Uuid;
 use super::{ApiError, ApiRequest, ApiResponse, Ctx, Route};
 use crate::app::{Caller, Services};
 use crate::domain::PhoneNumber;
-use crate::ports::DependencyError;
 
 pub(crate) async fn dispatch(
     route: Route,
@@ -69,10 +68,6 @@ fn application_id(params: &HashMap<String, String>) -> Result<Uuid, ApiError> {
     Ok(id)
 }
 
-pub(crate) fn unavailable(e: DependencyError) -> ApiError {
-    ApiError::ServiceUnavailable(e.to_string())
-}
-
 /// The 6-digit `code` field of a body.
 fn code_field(
     obj: &mut super::fields::Obj<'_>,
@@ -100,8 +95,7 @@ async fn application_response(
     caller: &crate::app::Caller,
 ) -> Result<ApiResponse, ApiError> {
     let stored = crate::app::application_status(services, id, caller)
-        .await
-        .map_err(unavailable)?
+        .await?
         .ok_or(ApiError::NotFound)?;
     let body = super::views::application(
         &stored,

@@ -1,11 +1,10 @@
 //! `rebind-employee`: `PUT /v1/numbers/{phone}/employee` with `If-Match`.
 
 use super::check_status::number_response;
-use super::unavailable;
 use crate::api::fields::Errors;
 use crate::api::submission::parse_employee;
 use crate::api::{ApiError, ApiRequest, ApiResponse, Ctx, header, json_body, views};
-use crate::app::{self, Caller, RebindError, Services};
+use crate::app::{self, Caller, Services};
 use crate::domain::PhoneNumber;
 
 /// `If-Match`: `"7"` (or a bare `7`) names a version; `*` accepts the current one. Weak
@@ -51,12 +50,6 @@ pub(super) async fn rebind(
             });
             Ok(number_response(&stored, body))
         }
-        Err(e) => Err(match e {
-            RebindError::NotFound => ApiError::NotFound,
-            RebindError::InvalidState(s) => ApiError::InvalidState(s.as_str()),
-            RebindError::SameEmployee => ApiError::InvalidState("active"),
-            RebindError::PreconditionFailed => ApiError::PreconditionFailed,
-            RebindError::Dependency(e) => unavailable(e),
-        }),
+        Err(e) => Err(e.into()),
     }
 }

@@ -2,11 +2,11 @@
 
 use uuid::Uuid;
 
-use super::{comment, unavailable};
+use super::comment;
 use crate::api::fields::{Errors, Obj};
 use crate::api::problem::{FieldCode, FieldError};
 use crate::api::{ApiError, ApiRequest, ApiResponse, Ctx, json_body, json_response, views};
-use crate::app::{self, Caller, DecisionError, ListError, Services};
+use crate::app::{self, Caller, Services};
 use crate::domain::{ApplicationStatus, Decision, DocumentType, RejectionReason};
 
 /// Statuses an operator may list.
@@ -55,18 +55,11 @@ pub(super) async fn list(services: &Services, req: &ApiRequest) -> Result<ApiRes
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    match app::list_reviews(services, status, limit, cursor.as_deref()).await {
-        Ok(page) => Ok(json_response(
-            200,
-            &views::reviews(&page, services.clock.now()),
-        )),
-        Err(ListError::InvalidCursor) => Err(ApiError::Validation(vec![parameter_error(
-            "cursor",
-            "Курсор не от этого списка",
-            "The cursor does not belong to this listing",
-        )])),
-        Err(ListError::Dependency(e)) => Err(unavailable(e)),
-    }
+    let page = app::list_reviews(services, status, limit, cursor.as_deref()).await?;
+    Ok(json_response(
+        200,
+        &views::reviews(&page, services.clock.now()),
+    ))
 }
 
 fn parse_decision(obj: &mut Obj<'_>, errors: &mut Errors) -> Option<Decision> {
@@ -159,13 +152,6 @@ pub(super) async fn decide(
         Some(d) if errors.is_empty() => d,
         _ => return Err(ApiError::Validation(errors.0)),
     };
-    match app::decide(services, id, &decision, sub).await {
-        Ok(_) => super::application_response(services, ctx, id, caller).await,
-        Err(e) => Err(match e {
-            DecisionError::NotFound => ApiError::NotFound,
-            DecisionError::InvalidState(s) => ApiError::InvalidState(s.as_str()),
-            DecisionError::Contended => ApiError::RequestInProgress,
-            DecisionError::Dependency(e) => unavailable(e),
-        }),
-    }
+    app::decide(services, id, &decision, sub).await?;
+    super::application_response(services, ctx, id, caller).await
 }

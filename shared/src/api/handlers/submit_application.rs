@@ -5,13 +5,11 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::unavailable;
 use crate::api::fields::{Errors, Obj};
 use crate::api::problem::{FieldCode, FieldError};
 use crate::api::submission::{parse_documents, parse_submission};
 use crate::api::{ApiError, ApiRequest, ApiResponse, Ctx, json_body, json_response, views};
-use crate::app::{self, Caller, DocumentsError, IdempotencyConflict, Services, SubmitError};
-use crate::domain::NumberUnavailable;
+use crate::app::{self, Caller, IdempotencyConflict, Services, SubmitError};
 use crate::ports::{IdempotencyClaim, StoredResponse};
 
 /// How long a request may stay "in progress" under its idempotency key before a retry
@@ -49,7 +47,7 @@ pub(super) async fn submit(
             Err(SubmitError::Idempotency(IdempotencyConflict::Recovered(application))) => {
                 (*application, true)
             }
-            Err(e) => return Err(submit_error(e)),
+            Err(e) => return Err(e.into()),
         };
     tracing::Span::current().record("application_id", tracing::field::display(application.id));
     let location = format!("/v1/applications/{}", application.id);
@@ -78,29 +76,7 @@ pub(super) async fn submit(
     }
     response
         .body(body)
-        .map_err(|e| ApiError::ServiceUnavailable(e.to_string()))
-}
-
-fn submit_error(e: SubmitError) -> ApiError {
-    match e {
-        SubmitError::Forbidden => ApiError::Forbidden,
-        SubmitError::NumberUnavailable(NumberUnavailable::BoundToAnotherOrganization) => {
-            ApiError::NumberBoundToAnotherOrganization
-        }
-        SubmitError::NumberUnavailable(NumberUnavailable::ApplicationInProgress(id)) => {
-            ApiError::ApplicationInProgress(id)
-        }
-        SubmitError::NumberUnavailable(NumberUnavailable::AlreadyActive) => {
-            ApiError::NumberAlreadyActive
-        }
-        SubmitError::RateLimited { retry_after } => ApiError::RateLimited { retry_after },
-        SubmitError::Idempotency(IdempotencyConflict::InProgress) => ApiError::RequestInProgress,
-        SubmitError::Idempotency(IdempotencyConflict::KeyReused) => ApiError::IdempotencyKeyReused,
-        SubmitError::Idempotency(
-            IdempotencyConflict::Replay(_) | IdempotencyConflict::Recovered(_),
-        ) => ApiError::RequestInProgress,
-        SubmitError::Dependency(e) => unavailable(e),
-    }
+        .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// `Idempotency-Key`: 1..255 visible ASCII characters.
@@ -207,21 +183,8 @@ pub(super) async fn add_documents(
         }
         _ => return Err(ApiError::Validation(errors.0)),
     };
-    match app::add_documents(services, id, &documents, caller).await {
-        Ok(_) => super::application_response(services, ctx, id, caller).await,
-        Err(e) => Err(match e {
-            DocumentsError::NotFound => ApiError::NotFound,
-            DocumentsError::InvalidState(s) => ApiError::InvalidState(s.as_str()),
-            DocumentsError::TooMany => ApiError::Validation(vec![FieldError::new(
-                "documents",
-                FieldCode::InvalidDocument,
-                "Не больше 10 документов на заявку",
-                "At most 10 documents per application",
-            )]),
-            DocumentsError::Contended => ApiError::RequestInProgress,
-            DocumentsError::Dependency(e) => unavailable(e),
-        }),
-    }
+    app::add_documents(services, id, &documents, caller).await?;
+    super::application_response(services, ctx, id, caller).await
 }
 
 #[cfg(test)]
