@@ -7,9 +7,9 @@ use super::error::refusals;
 use super::verify::phone_charge_for;
 use super::{Attempt, Caller, Refusal, Services, deliver_code, optimistically};
 use crate::domain::{
-    Actor, DeactivationAct, DeactivationReason, Employee, NumberAction, NumberCodes, NumberEvent,
-    NumberLock, NumberRequest, NumberState, OtpCode, OtpPurpose, PhoneNumber, RequestLookup,
-    ResendRefusal, Verification,
+    Actor, Comment, DeactivationAct, DeactivationReason, Employee, NumberAction, NumberCodes,
+    NumberEvent, NumberLock, NumberRequest, NumberState, OtpCode, OtpPurpose, PhoneNumber,
+    RequestLookup, ResendRefusal, Verification,
 };
 use crate::ports::{StoreError, StoredNumber, UpdateRefusal};
 
@@ -65,10 +65,11 @@ pub async fn request_deactivation(
     services: &Services,
     phone: &PhoneNumber,
     reason: DeactivationReason,
-    comment: Option<String>,
+    comment: Option<Comment>,
     caller: &Caller,
 ) -> Result<(NumberCodes, NumberRequest), DeactivationError> {
-    optimistically(|| request_deactivation_once(services, phone, reason, &comment, caller)).await
+    optimistically(|| request_deactivation_once(services, phone, reason, comment.as_ref(), caller))
+        .await
 }
 
 /// One try of [`request_deactivation`].
@@ -76,7 +77,7 @@ async fn request_deactivation_once(
     services: &Services,
     phone: &PhoneNumber,
     reason: DeactivationReason,
-    comment: &Option<String>,
+    comment: Option<&Comment>,
     caller: &Caller,
 ) -> Result<Attempt<(NumberCodes, NumberRequest)>, DeactivationError> {
     let (stored, sub) = own_number(services, phone, caller).await?;
@@ -91,7 +92,7 @@ async fn request_deactivation_once(
         id: services.random.uuid(),
         action: NumberAction::Deactivate {
             reason,
-            comment: comment.clone(),
+            comment: comment.cloned(),
         },
         organization_inn: stored.lock.organization_inn.clone(),
         requested_by: sub,
@@ -225,7 +226,7 @@ async fn confirm_deactivation_once(
         to: NumberState::Deactivated,
         actor: Actor::Applicant(sub),
         application_id: Some(stored.lock.application_id),
-        comment,
+        comment: comment.map(String::from),
         act: Some(act.clone()),
     };
     match services

@@ -187,6 +187,7 @@ async fn decide_once(
             )
         }
     };
+    let comment = comment.clone().map(String::from);
     app.comment = comment.clone();
     let actor = Actor::Operator(operator.to_owned());
     if let Saved::Done = save_decision(services, &mut app, to, actor, comment.clone(), now).await? {

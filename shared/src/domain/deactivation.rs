@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Inn, OtpLedger, OtpPolicy, PhoneNumber, RateWindow, ResendRefusal};
+use super::{Comment, Inn, OtpLedger, OtpPolicy, PhoneNumber, RateWindow, ResendRefusal};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -54,7 +54,7 @@ pub struct DeactivationAct {
 pub enum NumberAction {
     Deactivate {
         reason: DeactivationReason,
-        comment: Option<String>,
+        comment: Option<Comment>,
     },
 }
 

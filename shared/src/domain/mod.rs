@@ -2,6 +2,7 @@
 
 mod application;
 mod checksum;
+mod comment;
 mod deactivation;
 mod documents;
 mod inn;
@@ -12,6 +13,7 @@ mod ogrn;
 mod organization;
 mod otp;
 mod phone;
+mod rate;
 mod redact;
 mod review;
 mod sms;
@@ -21,6 +23,7 @@ pub use application::{
     AUTO_REVIEW_ETA, Actor, Application, ApplicationStatus, DOCUMENTS_WAIT, HistoryEntry,
     IllegalTransition, MANUAL_REVIEW_SLA, OTP_CONFIRMATION_WINDOW, REQUEUE_AFTER, SweepJob,
 };
+pub use comment::{Comment, CommentError};
 pub use deactivation::{
     DeactivationAct, DeactivationReason, NumberAction, NumberCodes, NumberRequest, RequestLookup,
 };
@@ -36,13 +39,14 @@ pub use ogrn::{Ogrn, OgrnError};
 pub use organization::{Employee, Organization, OrganizationError};
 pub use otp::{
     Delivery, OtpChallenge, OtpCode, OtpCodeError, OtpLedger, OtpPolicy, OtpPurpose, OtpSecret,
-    RateWindow, ResendRefusal, Verification,
+    ResendRefusal, Verification,
 };
 pub use phone::{PhoneError, PhoneNumber};
+pub use rate::RateWindow;
 pub use redact::scrub;
 pub use review::{
-    AutomaticOutcome, Decision, ManualReason, POLICY_VIOLATION_LOOKBACK, RejectionReason,
-    automatic_review,
+    AutomaticOutcome, Decision, ManualReason, POLICY_VIOLATION_LOOKBACK, REVIEW_QUEUE_STATUSES,
+    RejectionReason, automatic_review,
 };
 pub use sms::{code_sms, sms_segments};
 pub use snils::{Snils, SnilsError};

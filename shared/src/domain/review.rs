@@ -3,7 +3,10 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Application, DeactivationReason, DocumentType, NumberEvent, missing_documents};
+use super::{
+    Application, ApplicationStatus, Comment, DeactivationReason, DocumentType, NumberEvent,
+    missing_documents,
+};
 
 /// How far back a deactivation for a policy violation sends a new application to manual review.
 pub const POLICY_VIOLATION_LOOKBACK: Duration = Duration::days(90);
@@ -107,17 +110,25 @@ impl RejectionReason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     Approve {
-        comment: Option<String>,
+        comment: Option<Comment>,
     },
     Reject {
         reason: RejectionReason,
-        comment: Option<String>,
+        comment: Option<Comment>,
     },
     RequestDocuments {
         documents: Vec<DocumentType>,
-        comment: Option<String>,
+        comment: Option<Comment>,
     },
 }
+
+/// The statuses of the operators' review queue (SPEC 4.8): what is being, or waits to be,
+/// reviewed. Final statuses and unconfirmed applications are not theirs to list.
+pub const REVIEW_QUEUE_STATUSES: [ApplicationStatus; 3] = [
+    ApplicationStatus::ManualReview,
+    ApplicationStatus::UnderReview,
+    ApplicationStatus::DocumentsRequired,
+];
 
 #[cfg(test)]
 mod tests {

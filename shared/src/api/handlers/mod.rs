@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{ApiError, ApiRequest, ApiResponse, Ctx, Route};
 use crate::app::{Caller, Services};
-use crate::domain::PhoneNumber;
+use crate::domain::{Comment, PhoneNumber};
 
 pub(crate) async fn dispatch(
     route: Route,
@@ -114,23 +114,26 @@ fn path_phone(params: &HashMap<String, String>) -> Result<PhoneNumber, ApiError>
         .map_err(|_| ApiError::Validation(vec![super::submission::phone_error("phone")]))
 }
 
-/// An optional free-text comment: at most 2000 characters, no control characters but
-/// line breaks.
-fn comment(obj: &mut super::fields::Obj<'_>, errors: &mut super::fields::Errors) -> Option<String> {
+/// An optional free-text `comment` ([`Comment`]'s rule: at most 2000 characters, no
+/// control characters but line breaks).
+fn comment(
+    obj: &mut super::fields::Obj<'_>,
+    errors: &mut super::fields::Errors,
+) -> Option<Comment> {
     use super::problem::{FieldCode, FieldError};
     let value = obj
         .optional_string("comment", FieldCode::InvalidValue, errors)
         .ok()
         .flatten()?;
-    let trimmed = value.trim();
-    if trimmed.chars().count() > 2000 || trimmed.chars().any(|c| c.is_control() && c != '\n') {
-        errors.push(FieldError::new(
-            obj.path("comment"),
-            FieldCode::InvalidValue,
-            "Комментарий: до 2000 символов",
-            "Comment: up to 2000 characters",
-        ));
-        return None;
-    }
-    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+    Comment::parse(value)
+        .map_err(|_| {
+            errors.push(FieldError::new(
+                obj.path("comment"),
+                FieldCode::InvalidValue,
+                "Комментарий: до 2000 символов",
+                "Comment: up to 2000 characters",
+            ))
+        })
+        .ok()
+        .flatten()
 }

@@ -7,14 +7,9 @@ use crate::api::fields::{Errors, Obj};
 use crate::api::problem::{FieldCode, FieldError};
 use crate::api::{ApiError, ApiRequest, ApiResponse, Ctx, json_body, json_response, views};
 use crate::app::{self, Caller, Services};
-use crate::domain::{ApplicationStatus, Decision, DocumentType, RejectionReason};
-
-/// Statuses an operator may list.
-const LISTABLE: [ApplicationStatus; 3] = [
-    ApplicationStatus::ManualReview,
-    ApplicationStatus::UnderReview,
-    ApplicationStatus::DocumentsRequired,
-];
+use crate::domain::{
+    ApplicationStatus, Decision, DocumentType, REVIEW_QUEUE_STATUSES, RejectionReason,
+};
 
 fn parameter_error(name: &str, ru: &str, en: &str) -> FieldError {
     FieldError::new(name, FieldCode::InvalidParameter, ru, en)
@@ -27,7 +22,9 @@ pub(super) async fn list(services: &Services, req: &ApiRequest) -> Result<ApiRes
     let mut cursor = None;
     for (key, value) in &req.query {
         match key.as_str() {
-            "status" => match ApplicationStatus::parse(value).filter(|s| LISTABLE.contains(s)) {
+            "status" => match ApplicationStatus::parse(value)
+                .filter(|s| REVIEW_QUEUE_STATUSES.contains(s))
+            {
                 Some(s) => status = s,
                 None => errors.push(parameter_error(
                     "status",
