@@ -97,7 +97,7 @@ invoke: ## Send an event to a function under `make watch`: make invoke FN=check-
 	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda invoke $(FN) --data-file events/$(EVENT) --invoke-address 127.0.0.1 --invoke-port 9000
 
 bench: ## Handler work per request beyond the AWS calls (SPEC 10), printed as percentiles
-	$(CARGO) bench -p corpnum --bench handler
+	$(CARGO) bench -p corpnum --features test-support --bench handler
 
 coldstart: ## Init time of every packaged function against a hello-world lambda_runtime binary (after make package)
 	$(CARGO) build --release -p hello-lambda

@@ -14,9 +14,9 @@ use std::time::Duration;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::config::Credentials;
-use corpnum::app::{Services, SupportContacts};
+use corpnum::app::Services;
 use corpnum::aws::config::{Clients, Settings};
-use corpnum::domain::{OtpPolicy, OtpSecret};
+use corpnum::domain::OtpSecret;
 
 /// Endpoints of the AWS APIs a world talks to.
 #[derive(Debug, Clone)]
@@ -65,35 +65,38 @@ pub async fn local_clients(endpoints: &Endpoints) -> Clients {
     }
 }
 
-/// The settings a local world runs with: the SPEC's limits, configured support contacts.
-pub fn local_settings(table: &str, review_queue_url: &str) -> Settings {
-    let env =
-        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
-    Settings {
-        table: table.to_owned(),
-        review_queue_url: review_queue_url.to_owned(),
-        otp_secret: OtpSecret::new(
-            env(
+/// The settings a local world runs with: the deployed functions' parser over the
+/// environment, with local defaults for this world's table and queue and for the support
+/// contacts; the SPEC's limits unless `CORPNUM_LIMIT_*` say otherwise.
+pub fn local_settings(
+    table: &str,
+    review_queue_url: &str,
+) -> Result<Settings, corpnum::aws::config::ConfigError> {
+    let vars = |name: &'static str| -> Option<String> {
+        match name {
+            // This world's own resources, whatever the environment says.
+            "CORPNUM_TABLE" => Some(table.to_owned()),
+            "CORPNUM_REVIEW_QUEUE_URL" => Some(review_queue_url.to_owned()),
+            _ => std::env::var(name)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .or_else(|| match name {
+                    "CORPNUM_SUPPORT_PHONE" => Some("8 800 555-35-35".to_owned()),
+                    "CORPNUM_SUPPORT_EMAIL" => Some("support@corpnum.example".to_owned()),
+                    _ => None,
+                }),
+        }
+    };
+    let secret = match vars("CORPNUM_OTP_SECRET") {
+        Some(value) => {
+            OtpSecret::new(value.into_bytes()).ok_or(corpnum::aws::config::ConfigError::Invalid(
                 "CORPNUM_OTP_SECRET",
-                "corpnum-local-otp-secret-not-for-production",
-            )
-            .into_bytes(),
-        )
-        .unwrap_or_else(|| {
-            OtpSecret::new(b"corpnum-local-otp-secret-not-for-production".to_vec())
-                .unwrap_or_else(|| unreachable!())
-        }),
-        support: SupportContacts {
-            phone: env("CORPNUM_SUPPORT_PHONE", "8 800 555-35-35"),
-            email: env("CORPNUM_SUPPORT_EMAIL", "support@corpnum.example"),
-        },
-        sms_sender_id: None,
-        policy: OtpPolicy::default(),
-        store_returns_items: std::env::var("CORPNUM_STORE_RETURNS_ITEMS")
-            .map(|v| !matches!(v.to_ascii_lowercase().as_str(), "false" | "0"))
-            .unwrap_or(true),
-        local: true,
-    }
+                "shorter than 16 bytes".into(),
+            ))?
+        }
+        None => Settings::local_secret()?,
+    };
+    Settings::from_vars(&vars, secret, true)
 }
 
 /// One complete local instance: resources provisioned, services wired, ready to serve.
@@ -112,7 +115,8 @@ impl World {
     ) -> Result<Self, corpnum::ports::DependencyError> {
         let clients = local_clients(endpoints).await;
         let review_queue_url = setup::provision(&clients.dynamodb, &clients.sqs, resources).await?;
-        let settings = local_settings(&resources.table, &review_queue_url);
+        let settings = local_settings(&resources.table, &review_queue_url)
+            .map_err(|e| corpnum::ports::DependencyError::new("settings", e))?;
         let services = corpnum::aws::config::services(&settings, &clients);
         Ok(Self {
             clients,

@@ -166,5 +166,5 @@ pub fn latest_code(data: &Value, phone: &str) -> Option<String> {
         .rev()
         .find(|m| m.get("phone_number").and_then(Value::as_str) == Some(phone))
         .and_then(|m| m.get("message").and_then(Value::as_str))
-        .and_then(corpnum::fakes::extract_code)
+        .and_then(corpnum::domain::code_in_sms)
 }

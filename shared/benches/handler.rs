@@ -13,9 +13,7 @@ use chrono::Utc;
 use corpnum::api::{self, ApiRequest, Claims, Function};
 use corpnum::app::{Services, SupportContacts};
 use corpnum::domain::{OtpPolicy, OtpSecret};
-use corpnum::fakes::{
-    ManualClock, MemoryStore, RecordingQueue, RecordingSms, SequenceRandom, extract_code,
-};
+use corpnum::fakes::{ManualClock, MemoryStore, RecordingQueue, RecordingSms, SequenceRandom};
 use serde_json::json;
 
 const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
@@ -98,7 +96,7 @@ fn main() {
             submit.push(t.elapsed());
             let created: serde_json::Value = serde_json::from_str(r.body()).expect("json");
             let id = created["id"].as_str().expect("id").to_owned();
-            let code = extract_code(&sms.messages().last().expect("sms").1).expect("code");
+            let code = corpnum::domain::code_in_sms(&sms.messages().last().expect("sms").1).expect("code");
 
             let t = Instant::now();
             api::handle(Function::VerifyOtp, &services, request("POST", &format!("/v1/applications/{id}/otp"), Some(json!({"code": code})))).await;

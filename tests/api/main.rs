@@ -13,5 +13,6 @@ mod personal_data;
 mod review;
 mod schema;
 mod status;
+mod store_contract;
 mod submit;
 mod template;

@@ -44,10 +44,10 @@ async fn submit_creates_an_application_and_sends_one_code() {
     assert!(r.header("x-request-id").is_some());
     let sms = app.sms_to(&phone).await;
     assert_eq!(sms.len(), 1);
-    assert!(corpnum::fakes::extract_code(&sms[0]).is_some());
+    assert!(corpnum::domain::code_in_sms(&sms[0]).is_some());
     assert!(
         !r.text
-            .contains(&corpnum::fakes::extract_code(&sms[0]).unwrap_or_default()),
+            .contains(&corpnum::domain::code_in_sms(&sms[0]).unwrap_or_default()),
         "the code is never returned"
     );
 }

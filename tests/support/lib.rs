@@ -327,7 +327,7 @@ impl TestApp {
         let messages = self.sms_to(phone).await;
         match messages
             .last()
-            .and_then(|m| corpnum::fakes::extract_code(m))
+            .and_then(|m| corpnum::domain::code_in_sms(m))
         {
             Some(code) => code,
             None => panic!("no code was sent to {phone}"),

@@ -439,3 +439,10 @@ async fn each_sweeper_job_makes_progress_every_run() {
         .unwrap();
     assert!(page.items.iter().all(|a| a.overdue));
 }
+
+/// The in-memory store keeps the store's contract (the integration tests run the same
+/// contract against DynamoDB Local).
+#[tokio::test]
+async fn the_memory_store_keeps_the_store_contract() {
+    crate::fakes::contract::store_contract(&MemoryStore::default()).await;
+}

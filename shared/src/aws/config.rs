@@ -70,16 +70,28 @@ fn var(name: &'static str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-fn required(name: &'static str) -> Result<String, ConfigError> {
-    var(name).ok_or(ConfigError::Missing(name))
+/// Where settings are read from: the environment, or the local host's defaults over it.
+type Vars<'a> = &'a dyn Fn(&'static str) -> Option<String>;
+
+fn required(vars: Vars<'_>, name: &'static str) -> Result<String, ConfigError> {
+    vars(name).ok_or(ConfigError::Missing(name))
 }
 
-fn number(name: &'static str, default: u32) -> Result<u32, ConfigError> {
-    match var(name) {
+fn number(vars: Vars<'_>, name: &'static str, default: u32) -> Result<u32, ConfigError> {
+    match vars(name) {
         None => Ok(default),
         Some(v) => v
             .parse()
             .map_err(|_| ConfigError::Invalid(name, "not a whole number".into())),
+    }
+}
+
+fn flag(vars: Vars<'_>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match vars(name).map(|v| v.to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if v == "true" || v == "1" => Ok(true),
+        Some(v) if v == "false" || v == "0" => Ok(false),
+        Some(_) => Err(ConfigError::Invalid(name, "not true or false".into())),
     }
 }
 
@@ -94,15 +106,13 @@ impl Settings {
     /// key) or never issues or checks codes (`handles_codes = false`: a random key that
     /// hashes nothing, so those functions need no access to the secret).
     pub async fn load(config: &SdkConfig, handles_codes: bool) -> Result<Self, ConfigError> {
-        let local = var("CORPNUM_LOCAL").is_some_and(|v| v == "1" || v == "true");
+        let local = flag(&var, "CORPNUM_LOCAL", false)?;
         let otp_secret = match (var("CORPNUM_OTP_SECRET"), var("CORPNUM_OTP_SECRET_ARN")) {
             (Some(value), _) => secret(value.into_bytes(), "CORPNUM_OTP_SECRET")?,
             (None, Some(arn)) => {
                 secret(fetch_secret(config, &arn).await?, "CORPNUM_OTP_SECRET_ARN")?
             }
-            (None, None) if local => {
-                secret(LOCAL_OTP_SECRET.as_bytes().to_vec(), "CORPNUM_OTP_SECRET")?
-            }
+            (None, None) if local => Self::local_secret()?,
             (None, None) if !handles_codes => {
                 let mut key = [0u8; 32];
                 rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
@@ -110,43 +120,52 @@ impl Settings {
             }
             (None, None) => return Err(ConfigError::Missing("CORPNUM_OTP_SECRET_ARN")),
         };
+        Self::from_vars(&var, otp_secret, local)
+    }
+
+    /// The fixed development key of local runs.
+    pub fn local_secret() -> Result<OtpSecret, ConfigError> {
+        secret(LOCAL_OTP_SECRET.as_bytes().to_vec(), "CORPNUM_OTP_SECRET")
+    }
+
+    /// Everything but the key, from `vars`: the one parser of the settings, for deployed
+    /// functions (the environment) and the local host (its defaults over the environment).
+    pub fn from_vars(
+        vars: Vars<'_>,
+        otp_secret: OtpSecret,
+        local: bool,
+    ) -> Result<Self, ConfigError> {
         let defaults = OtpPolicy::default();
         Ok(Self {
-            table: required("CORPNUM_TABLE")?,
-            review_queue_url: required("CORPNUM_REVIEW_QUEUE_URL")?,
+            table: required(vars, "CORPNUM_TABLE")?,
+            review_queue_url: required(vars, "CORPNUM_REVIEW_QUEUE_URL")?,
             otp_secret,
             support: SupportContacts {
-                phone: required("CORPNUM_SUPPORT_PHONE")?,
-                email: required("CORPNUM_SUPPORT_EMAIL")?,
+                phone: required(vars, "CORPNUM_SUPPORT_PHONE")?,
+                email: required(vars, "CORPNUM_SUPPORT_EMAIL")?,
             },
-            sms_sender_id: var("CORPNUM_SMS_SENDER_ID"),
+            sms_sender_id: vars("CORPNUM_SMS_SENDER_ID"),
             policy: OtpPolicy {
                 sends_per_subject: number(
+                    vars,
                     "CORPNUM_LIMIT_SENDS_PER_APPLICATION",
                     defaults.sends_per_subject,
                 )?,
                 sends_per_phone_per_day: number(
+                    vars,
                     "CORPNUM_LIMIT_SENDS_PER_PHONE_PER_DAY",
                     defaults.sends_per_phone_per_day,
                 )?,
                 applications_per_org_per_day: number(
+                    vars,
                     "CORPNUM_LIMIT_APPLICATIONS_PER_ORG_PER_DAY",
                     defaults.applications_per_org_per_day,
                 )?,
                 ..defaults
             },
-            store_returns_items: flag("CORPNUM_STORE_RETURNS_ITEMS", true)?,
+            store_returns_items: flag(vars, "CORPNUM_STORE_RETURNS_ITEMS", true)?,
             local,
         })
-    }
-}
-
-fn flag(name: &'static str, default: bool) -> Result<bool, ConfigError> {
-    match var(name).map(|v| v.to_ascii_lowercase()) {
-        None => Ok(default),
-        Some(v) if v == "true" || v == "1" => Ok(true),
-        Some(v) if v == "false" || v == "0" => Ok(false),
-        Some(_) => Err(ConfigError::Invalid(name, "not true or false".into())),
     }
 }
 

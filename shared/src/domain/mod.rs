@@ -48,7 +48,7 @@ pub use review::{
     AutomaticOutcome, Decision, ManualReason, POLICY_VIOLATION_LOOKBACK, REVIEW_QUEUE_STATUSES,
     RejectionReason, automatic_review,
 };
-pub use sms::{code_sms, sms_segments};
+pub use sms::{code_in_sms, code_sms, sms_segments};
 pub use snils::{Snils, SnilsError};
 
 #[cfg(test)]

@@ -19,6 +19,13 @@ pub fn code_sms(purpose: OtpPurpose, code: &OtpCode) -> String {
     )
 }
 
+/// The code a code SMS carries: its first run of exactly six digits.
+pub fn code_in_sms(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .map(str::to_owned)
+}
+
 /// GSM 03.38 basic character set.
 const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u{1b}ÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
 ¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
@@ -91,6 +98,7 @@ mod tests {
             );
             assert!(text.contains("999999"), "{text}");
             assert!(text.contains("Никому не сообщайте"), "{text}");
+            assert_eq!(code_in_sms(&text).as_deref(), Some("999999"));
         }
     }
 }

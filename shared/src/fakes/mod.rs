@@ -1,5 +1,8 @@
-//! In-memory implementations of the ports, for unit tests and examples. The store applies
-//! the same conditions as the DynamoDB adapter, under one mutex.
+//! In-memory implementations of the ports, for unit tests and benchmarks (feature
+//! `test-support`). The store applies the same conditions as the DynamoDB adapter, under one
+//! mutex; `contract` proves it against both.
+
+pub mod contract;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -78,15 +81,8 @@ impl RecordingSms {
             .iter()
             .rev()
             .find(|(p, _)| p == phone)
-            .and_then(|(_, text)| extract_code(text))
+            .and_then(|(_, text)| crate::domain::code_in_sms(text))
     }
-}
-
-/// The first run of exactly six digits in an SMS text.
-pub fn extract_code(text: &str) -> Option<String> {
-    text.split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .map(str::to_owned)
 }
 
 #[async_trait]

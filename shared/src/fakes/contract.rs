@@ -1,0 +1,387 @@
+//! The store's contract: what every `Store` must do, run against the in-memory store (unit
+//! tests) and against DynamoDB Local (integration tests), so the fake's conditions are
+//! proven to be the real ones. Each run uses numbers and ids of its own (`seed`), so runs
+//! can share a table.
+
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+use crate::domain::{
+    Actor, Application, ApplicationStatus, Document, Employee, FullName, HistoryEntry, Inn, Kpp,
+    NumberAction, NumberCodes, NumberEvent, NumberLock, NumberRequest, NumberState, Ogrn,
+    Organization, OrganizationName, OtpLedger, OtpPolicy, PhoneNumber, RateWindow, Snils, SweepJob,
+};
+use crate::ports::{
+    ApplicationUpdate, CreateRefusal, IdempotencyClaim, IdempotencyState, NewApplication,
+    NumberChange, RateCharge, RateCounter, Store, StoreError, UpdateRefusal,
+};
+
+fn ok<T, E: std::fmt::Debug>(result: Result<T, E>, what: &str) -> T {
+    match result {
+        Ok(value) => value,
+        Err(e) => panic!("{what}: {e:?}"),
+    }
+}
+
+/// Distinct numbers and ids for one run.
+struct Seed(u128);
+
+impl Seed {
+    fn phone(&self, i: u32) -> PhoneNumber {
+        let n = (self.0 % 1_000_000) as u32 * 10 + i;
+        ok(PhoneNumber::parse(&format!("+7917{n:07}")), "phone")
+    }
+    fn id(&self, i: u32) -> Uuid {
+        Uuid::from_u128((self.0 << 8) + u128::from(i))
+    }
+}
+
+fn org(inn: &str, ogrn: &str) -> Organization {
+    ok(
+        Organization::new(
+            ok(Inn::parse(inn), "inn"),
+            ok(Ogrn::parse(ogrn), "ogrn"),
+            Some(ok(Kpp::parse("773601001"), "kpp")),
+            ok(OrganizationName::parse("ООО Контракт"), "name"),
+        ),
+        "organization",
+    )
+}
+
+fn application(
+    id: Uuid,
+    organization: Organization,
+    phone: PhoneNumber,
+    at: DateTime<Utc>,
+) -> Application {
+    let doc = |t: &str| {
+        ok(
+            Document::parse(t, "a.pdf", "application/pdf", 1, &"a".repeat(64)),
+            "doc",
+        )
+    };
+    Application {
+        id,
+        organization,
+        phone,
+        employee: Employee {
+            snils: ok(Snils::parse("112-233-445 95"), "snils"),
+            full_name: ok(FullName::parse("Иванов Иван"), "name"),
+        },
+        documents: vec![
+            doc("registration_certificate"),
+            doc("charter"),
+            doc("power_of_attorney"),
+        ],
+        signature: None,
+        status: ApplicationStatus::AwaitingOtp,
+        submitted_by: "u".into(),
+        created_at: at,
+        updated_at: at,
+        status_since: at,
+        otp: OtpLedger::first("d".into(), at, &OtpPolicy::default()),
+        expected_completion_at: None,
+        operator: None,
+        comment: None,
+        rejection_reason: None,
+        documents_required: Vec::new(),
+        overdue: false,
+        review_attempts: 0,
+        last_queued_at: None,
+        revision: 1,
+    }
+}
+
+fn lock_for(app: &Application) -> NumberLock {
+    NumberLock {
+        phone: app.phone.clone(),
+        state: NumberState::Pending,
+        organization_inn: app.organization.inn.clone(),
+        application_id: app.id,
+        employee: app.employee.clone(),
+        hold_until: Some(app.otp_deadline()),
+        updated_at: app.created_at,
+        version: 0,
+        binding_base: 0,
+    }
+}
+
+fn event(app: &Application, to: NumberState) -> NumberEvent {
+    NumberEvent {
+        at: app.updated_at,
+        organization_inn: Some(app.organization.inn.clone()),
+        from: None,
+        to,
+        actor: Actor::Applicant("u".into()),
+        application_id: Some(app.id),
+        comment: None,
+        act: None,
+    }
+}
+
+async fn create(
+    store: &dyn Store,
+    app: &Application,
+    charges: &[RateCharge],
+    claim: Option<&IdempotencyClaim>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError<CreateRefusal>> {
+    let history = HistoryEntry {
+        at: now,
+        from: None,
+        to: app.status,
+        actor: Actor::Applicant("u".into()),
+        comment: None,
+    };
+    store
+        .create(NewApplication {
+            application: app,
+            history: &history,
+            lock: &lock_for(app),
+            number_event: &event(app, NumberState::Pending),
+            charges,
+            idempotency: claim,
+            now,
+        })
+        .await
+}
+
+/// Runs every clause of the contract against `store`.
+pub async fn store_contract(store: &dyn Store) {
+    let seed = Seed(Uuid::new_v4().as_u128() >> 64);
+    let now = DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|_| Utc::now());
+    let a = org("7707083893", "1027700132195");
+    let b = org("7701234560", "1027700000019");
+
+    // One number, one holder; a lapsed hold can be taken over, the version only grows.
+    let phone = seed.phone(0);
+    let first = application(seed.id(0), a.clone(), phone.clone(), now);
+    ok(
+        create(store, &first, &[], None, now).await,
+        "first application",
+    );
+    let second = application(seed.id(1), b.clone(), phone.clone(), now);
+    match create(store, &second, &[], None, now).await {
+        Err(StoreError::Refused(CreateRefusal::NumberHeld(lock))) => {
+            assert_eq!(
+                lock.application_id, first.id,
+                "the refusal names the holder"
+            );
+        }
+        other => panic!("a held number: {other:?}"),
+    }
+    let later = now + Duration::hours(25);
+    let third = application(seed.id(2), b.clone(), phone.clone(), later);
+    ok(
+        create(store, &third, &[], None, later).await,
+        "a lapsed hold is free",
+    );
+    let stored = ok(store.number(&phone).await, "number").unwrap_or_else(|| panic!("no number"));
+    assert_eq!(stored.lock.application_id, third.id);
+    assert_eq!((stored.lock.version, stored.lock.binding_base), (2, 1));
+    assert_eq!(stored.lock.binding_version(), 1);
+    assert_eq!(stored.history.len(), 2, "history is kept across bindings");
+
+    // An idempotency key stays taken, with the application it created.
+    let claim = IdempotencyClaim {
+        key: format!("contract-{}", seed.0),
+        request_hash: "h".into(),
+        in_progress_until: now + Duration::seconds(60),
+        expires_at: now + Duration::hours(24),
+    };
+    let keyed = application(seed.id(3), a.clone(), seed.phone(1), now);
+    ok(create(store, &keyed, &[], Some(&claim), now).await, "keyed");
+    let retry = application(seed.id(4), a.clone(), seed.phone(2), now);
+    match create(
+        store,
+        &retry,
+        &[],
+        Some(&claim),
+        now + Duration::seconds(120),
+    )
+    .await
+    {
+        Err(StoreError::Refused(CreateRefusal::IdempotencyKeyTaken(record))) => {
+            assert_eq!(record.application_id, Some(keyed.id));
+            assert!(matches!(record.state, IdempotencyState::InProgress { .. }));
+        }
+        other => panic!("a taken key, even lapsed: {other:?}"),
+    }
+    assert!(
+        ok(store.get(retry.id).await, "get").is_none(),
+        "nothing of a refused write"
+    );
+
+    // Counters refuse the request past the limit, and the whole write with it.
+    let charge = RateCharge {
+        counter: RateCounter::SmsPerPhone(seed.phone(3)),
+        window: RateWindow::containing(now),
+        limit: 1,
+    };
+    let limited = application(seed.id(5), a.clone(), seed.phone(4), now);
+    ok(
+        create(store, &limited, std::slice::from_ref(&charge), None, now).await,
+        "within the limit",
+    );
+    let over = application(seed.id(6), a.clone(), seed.phone(5), now);
+    match create(store, &over, std::slice::from_ref(&charge), None, now).await {
+        Err(StoreError::Refused(CreateRefusal::RateLimited { retry_after, .. })) => {
+            assert_eq!(retry_after, charge.window.ends_at - now);
+        }
+        other => panic!("past the limit: {other:?}"),
+    }
+    assert!(ok(store.number(&seed.phone(5)).await, "number").is_none());
+
+    // Updates apply only on the revision read, and number changes only to the holder.
+    let mut confirmed = limited.clone();
+    confirmed.revision = 2;
+    let update = |app: &Application, number: Option<NumberChange>| {
+        let app = app.clone();
+        async move {
+            store
+                .update(ApplicationUpdate {
+                    application: &app,
+                    history: &[],
+                    number,
+                    charges: &[],
+                    now,
+                })
+                .await
+        }
+    };
+    ok(
+        update(&confirmed, Some(NumberChange::KeepHeld)).await,
+        "keep held",
+    );
+    assert!(matches!(
+        update(&confirmed, None).await,
+        Err(StoreError::Refused(UpdateRefusal::Stale))
+    ));
+    let mut stranger = first.clone();
+    stranger.revision = 2;
+    assert!(
+        matches!(
+            update(
+                &stranger,
+                Some(NumberChange::Activate(event(&first, NumberState::Active)))
+            )
+            .await,
+            Err(StoreError::Refused(UpdateRefusal::Stale))
+        ),
+        "the lock passed to another application"
+    );
+    let mut approved = confirmed.clone();
+    approved.status = ApplicationStatus::Approved;
+    approved.revision = 3;
+    ok(
+        update(
+            &approved,
+            Some(NumberChange::Activate(event(
+                &approved,
+                NumberState::Active,
+            ))),
+        )
+        .await,
+        "activate",
+    );
+    let number = ok(store.number(&limited.phone).await, "number").unwrap_or_else(|| panic!("none"));
+    assert_eq!(
+        (number.lock.state, number.lock.hold_until),
+        (NumberState::Active, None)
+    );
+    assert_eq!(number.lock.version, 3);
+
+    // The number's code ledger and a deactivation conditioned on the binding.
+    let mut codes = NumberCodes::new(limited.phone.clone(), now);
+    let request = NumberRequest {
+        id: seed.id(7),
+        action: NumberAction::Deactivate {
+            reason: crate::domain::DeactivationReason::Other,
+            comment: None,
+        },
+        organization_inn: limited.organization.inn.clone(),
+        requested_by: "u".into(),
+        requested_at: now,
+        binding_version: number.lock.version,
+    };
+    ok(
+        codes.issue(request.clone(), "d".into(), now, &OtpPolicy::default()),
+        "issue",
+    );
+    codes.revision = 1;
+    ok(store.save_codes(&codes, &[], now).await, "new ledger");
+    assert!(matches!(
+        store.save_codes(&codes, &[], now).await,
+        Err(StoreError::Refused(UpdateRefusal::Stale))
+    ));
+    codes.revision = 2;
+    let mut stale_request = request.clone();
+    stale_request.binding_version -= 1;
+    let mut done = event(&limited, NumberState::Deactivated);
+    done.at = now + Duration::seconds(1);
+    assert!(
+        matches!(
+            store.deactivate(&codes, &stale_request, &done, now).await,
+            Err(StoreError::Refused(UpdateRefusal::Stale))
+        ),
+        "another binding's request"
+    );
+    ok(
+        store.deactivate(&codes, &request, &done, now).await,
+        "deactivate",
+    );
+    let number = ok(store.number(&limited.phone).await, "number").unwrap_or_else(|| panic!("none"));
+    assert_eq!(
+        (number.lock.state, number.lock.version),
+        (NumberState::Deactivated, 4)
+    );
+    assert_eq!(number.codes.map(|c| c.revision), Some(2));
+
+    // Timers: only what is due, earliest first, in pages; a foreign cursor is refused.
+    let t = now + Duration::days(400);
+    let due: Vec<Application> = (10..13)
+        .map(|i| {
+            application(
+                seed.id(i),
+                a.clone(),
+                seed.phone(i),
+                t + Duration::minutes(i64::from(i)),
+            )
+        })
+        .collect();
+    for app in &due {
+        ok(create(store, app, &[], None, app.created_at).await, "due");
+    }
+    let before = t + Duration::hours(24) + Duration::minutes(12);
+    let page = ok(
+        store
+            .due(SweepJob::ExpireUnconfirmed, before, 1, None)
+            .await,
+        "due page",
+    );
+    let mut seen: Vec<Uuid> = page.items.iter().map(|a| a.id).collect();
+    let mut cursor = page.next;
+    while let Some(c) = cursor {
+        let page = ok(
+            store
+                .due(SweepJob::ExpireUnconfirmed, before, 1, Some(&c))
+                .await,
+            "next",
+        );
+        seen.extend(page.items.iter().map(|a| a.id));
+        cursor = page.next;
+    }
+    let ours: Vec<Uuid> = seen
+        .into_iter()
+        .filter(|id| due.iter().any(|a| a.id == *id))
+        .collect();
+    assert_eq!(ours, vec![due[0].id, due[1].id], "the third is not due yet");
+    assert!(matches!(
+        store
+            .due(SweepJob::MarkOverdue, before, 1, Some("not-a-cursor"))
+            .await,
+        Err(StoreError::Refused(_))
+    ));
+}
