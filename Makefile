@@ -17,7 +17,7 @@ export CORPNUM_DYNAMODB_PORT ?= 8000
 export CORPNUM_MOTO_PORT     ?= 5000
 export LOCAL_JWT_SECRET      ?= corpnum-local-secret
 
-.PHONY: help deps java run test lint infra-check unit integration token otp reset clean watch invoke fuzz package sizes deploy bench coldstart
+.PHONY: help deps java run test lint infra-check unit integration token otp reset clean watch invoke fuzz package sizes deploy bench coldstart openapi
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,6 +55,10 @@ run: deps ## Run the whole system on 127.0.0.1:3000 (Ctrl-C stops everything)
 test: deps lint infra-check ## Pass every test: unit, property, integration, template checks, short contract fuzz
 	$(CARGO) test --workspace --all-targets -- --test-threads 8
 	scripts/contract-fuzz.sh 25
+
+openapi: ## Write shared/openapi.json from the code (route table, operation docs, typed bodies)
+	$(CARGO) run -q -p corpnum --example openapi > shared/openapi.json.tmp
+	mv shared/openapi.json.tmp shared/openapi.json
 
 fuzz: deps ## Contract fuzzing of the OpenAPI document against a local system (200 cases per operation)
 	scripts/contract-fuzz.sh 200

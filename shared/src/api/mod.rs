@@ -5,10 +5,11 @@
 mod errors;
 mod fields;
 mod handlers;
+pub mod openapi;
 mod problem;
 pub mod routes;
 mod submission;
-mod views;
+pub mod views;
 
 use std::collections::HashMap;
 
@@ -216,11 +217,14 @@ pub(crate) fn problem_response(error: &ApiError, ctx: &Ctx) -> ApiResponse {
         .unwrap_or_else(|_| fallback_500())
 }
 
-pub(crate) fn json_response(status: u16, body: &Value) -> ApiResponse {
+pub(crate) fn json_response(status: u16, body: &impl serde::Serialize) -> ApiResponse {
+    let Ok(text) = serde_json::to_string(body) else {
+        return fallback_500();
+    };
     http::Response::builder()
         .status(status)
         .header(http::header::CONTENT_TYPE, "application/json")
-        .body(body.to_string())
+        .body(text)
         .unwrap_or_else(|_| fallback_500())
 }
 

@@ -50,7 +50,7 @@ impl SweepJob {
 }
 
 /// Where an application is in its lifecycle (SPEC 3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApplicationStatus {
     AwaitingOtp,

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{Comment, Inn, OtpLedger, OtpPolicy, PhoneNumber, RateWindow, ResendRefusal};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeactivationReason {
     DivisionClosed,

@@ -8,7 +8,19 @@ pub const MAX_DOCUMENTS: usize = 10;
 /// Largest accepted document, 10 MiB.
 pub const MAX_DOCUMENT_BYTES: u64 = 10 * 1024 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentType {
     RegistrationCertificate,

@@ -5,7 +5,7 @@ use uuid::Uuid;
 use super::{Actor, DeactivationAct, Employee, Inn, PhoneNumber};
 
 /// The lifecycle of a number (SPEC 3): held by an application in flight, active, or released.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NumberState {
     Pending,

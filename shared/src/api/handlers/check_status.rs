@@ -62,7 +62,7 @@ fn percent_decode(raw: &str) -> String {
 /// A number view with its binding's version as a strong `ETag`.
 pub(super) fn number_response(
     stored: &crate::ports::StoredNumber,
-    body: serde_json::Value,
+    body: crate::api::views::NumberView,
 ) -> ApiResponse {
     let mut response = json_response(200, &body);
     if let Ok(etag) = http::HeaderValue::from_str(&format!("\"{}\"", stored.lock.binding_version()))

@@ -43,11 +43,14 @@ pub(super) async fn rebind(
     match app::rebind_employee(services, &phone, expected, employee, caller).await {
         Ok(stored) => {
             let mut body = views::number(&stored, ctx.lang);
-            body["message"] = serde_json::json!(if ctx.lang.is_english() {
-                "Binding updated"
-            } else {
-                "Привязка обновлена"
-            });
+            body.message = Some(
+                if ctx.lang.is_english() {
+                    "Binding updated"
+                } else {
+                    "Привязка обновлена"
+                }
+                .to_owned(),
+            );
             Ok(number_response(&stored, body))
         }
         Err(e) => Err(e.into()),

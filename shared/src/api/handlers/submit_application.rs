@@ -51,7 +51,12 @@ pub(super) async fn submit(
         };
     tracing::Span::current().record("application_id", tracing::field::display(application.id));
     let location = format!("/v1/applications/{}", application.id);
-    let body = views::submitted(&application, &services.policy, services.clock.now()).to_string();
+    let body = serde_json::to_string(&views::submitted(
+        &application,
+        &services.policy,
+        services.clock.now(),
+    ))
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
     if let Some(claim) = &claim {
         let stored = StoredResponse {
             status: 201,
@@ -110,7 +115,7 @@ fn replay(stored: StoredResponse) -> ApiResponse {
     }
     builder
         .body(stored.body)
-        .unwrap_or_else(|_| json_response(500, &Value::Null))
+        .unwrap_or_else(|_| json_response(500, &serde_json::Value::Null))
 }
 
 /// Hex SHA-256 over parts separated by a NUL byte.
