@@ -34,16 +34,25 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), Dependency
             .build()
             .map_err(err)
     };
+    // Every index is keyed `<name>pk` / `<name>sk` and projects everything (the residency
+    // subset of SPEC 6 allows only `ALL`).
+    let index_keys = |name: &str| -> Result<(Vec<KeySchemaElement>, Projection), DependencyError> {
+        Ok((
+            vec![
+                key(&format!("{name}pk"), KeyType::Hash)?,
+                key(&format!("{name}sk"), KeyType::Range)?,
+            ],
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        ))
+    };
     let index = |name: &str| {
+        let (keys, projection) = index_keys(name)?;
         GlobalSecondaryIndex::builder()
             .index_name(name)
-            .key_schema(key(&format!("{name}pk"), KeyType::Hash)?)
-            .key_schema(key(&format!("{name}sk"), KeyType::Range)?)
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::All)
-                    .build(),
-            )
+            .set_key_schema(Some(keys))
+            .projection(projection)
             .build()
             .map_err(err)
     };
@@ -64,19 +73,15 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), Dependency
                 .attribute_definitions(attr(&format!("{name}sk"))?)
                 .global_secondary_index_updates(
                     aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate::builder()
-                        .create(
+                        .create({
+                            let (keys, projection) = index_keys(name)?;
                             aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
                                 .index_name(*name)
-                                .key_schema(key(&format!("{name}pk"), KeyType::Hash)?)
-                                .key_schema(key(&format!("{name}sk"), KeyType::Range)?)
-                                .projection(
-                                    Projection::builder()
-                                        .projection_type(ProjectionType::All)
-                                        .build(),
-                                )
+                                .set_key_schema(Some(keys))
+                                .projection(projection)
                                 .build()
-                                .map_err(err)?,
-                        )
+                                .map_err(err)?
+                        })
                         .build(),
                 )
                 .send()

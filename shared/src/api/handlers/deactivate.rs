@@ -3,9 +3,8 @@
 use uuid::Uuid;
 
 use super::comment;
-use crate::api::fields::{Errors, Obj};
 use crate::api::problem::{FieldCode, FieldError};
-use crate::api::{ApiError, ApiRequest, ApiResponse, json_body, json_response, views};
+use crate::api::{ApiError, ApiRequest, ApiResponse, json_response, views};
 use crate::app::{self, Caller, Services};
 use crate::domain::{DeactivationReason, PhoneNumber};
 
@@ -15,11 +14,9 @@ pub(super) async fn request(
     caller: &Caller,
     phone: PhoneNumber,
 ) -> Result<ApiResponse, ApiError> {
-    let body = json_body(req)?;
-    let mut errors = Errors::default();
-    let parsed = Obj::new(&body, "", FieldCode::MissingField, &mut errors).and_then(|mut obj| {
+    let (reason, comment) = super::object_body(req, |obj, errors| {
         let reason = obj
-            .string("reason", FieldCode::InvalidValue, &mut errors)
+            .string("reason", FieldCode::InvalidValue, errors)
             .and_then(|r| {
                 DeactivationReason::parse(r)
                     .ok_or_else(|| {
@@ -32,14 +29,9 @@ pub(super) async fn request(
                     })
                     .ok()
             });
-        let comment = comment(&mut obj, &mut errors);
-        obj.finish(&mut errors);
+        let comment = comment(obj, errors);
         reason.map(|r| (r, comment))
-    });
-    let (reason, comment) = match parsed {
-        Some(p) if errors.is_empty() => p,
-        _ => return Err(ApiError::Validation(errors.0)),
-    };
+    })?;
     let (codes, request) =
         app::request_deactivation(services, &phone, reason, comment, caller).await?;
     let now = services.clock.now();
@@ -55,11 +47,9 @@ pub(super) async fn confirm(
     caller: &Caller,
     phone: PhoneNumber,
 ) -> Result<ApiResponse, ApiError> {
-    let body = json_body(req)?;
-    let mut errors = Errors::default();
-    let parsed = Obj::new(&body, "", FieldCode::MissingField, &mut errors).and_then(|mut obj| {
+    let (id, code) = super::object_body(req, |obj, errors| {
         let id = obj
-            .string("deactivation_id", FieldCode::InvalidValue, &mut errors)
+            .string("deactivation_id", FieldCode::InvalidValue, errors)
             .and_then(|s| {
                 Uuid::parse_str(s)
                     .map_err(|_| {
@@ -72,14 +62,9 @@ pub(super) async fn confirm(
                     })
                     .ok()
             });
-        let code = super::code_field(&mut obj, &mut errors);
-        obj.finish(&mut errors);
+        let code = super::code_field(obj, errors);
         Some((id?, code?))
-    });
-    let (id, code) = match parsed {
-        Some(p) if errors.is_empty() => p,
-        _ => return Err(ApiError::Validation(errors.0)),
-    };
+    })?;
     let act = app::confirm_deactivation(services, &phone, id, &code, caller).await?;
     Ok(json_response(200, &views::act(&act)))
 }

@@ -68,6 +68,27 @@ fn application_id(params: &HashMap<String, String>) -> Result<Uuid, ApiError> {
     Ok(id)
 }
 
+/// A JSON object body read by `read`, which takes the fields it knows; every field error,
+/// unknown fields included, is reported at once (422), else the parsed value.
+fn object_body<T>(
+    req: &ApiRequest,
+    read: impl FnOnce(&mut super::fields::Obj<'_>, &mut super::fields::Errors) -> Option<T>,
+) -> Result<T, ApiError> {
+    use super::fields::{Errors, Obj};
+    use super::problem::FieldCode;
+    let body = super::json_body(req)?;
+    let mut errors = Errors::default();
+    let parsed = Obj::new(&body, "", FieldCode::MissingField, &mut errors).and_then(|mut obj| {
+        let value = read(&mut obj, &mut errors);
+        obj.finish(&mut errors);
+        value
+    });
+    match parsed {
+        Some(value) if errors.is_empty() => Ok(value),
+        _ => Err(ApiError::Validation(errors.0)),
+    }
+}
+
 /// The 6-digit `code` field of a body.
 fn code_field(
     obj: &mut super::fields::Obj<'_>,

@@ -5,7 +5,7 @@ use uuid::Uuid;
 use super::comment;
 use crate::api::fields::{Errors, Obj};
 use crate::api::problem::{FieldCode, FieldError};
-use crate::api::{ApiError, ApiRequest, ApiResponse, Ctx, json_body, json_response, views};
+use crate::api::{ApiError, ApiRequest, ApiResponse, Ctx, json_response, views};
 use crate::app::{self, Caller, Services};
 use crate::domain::{
     ApplicationStatus, Decision, DocumentType, REVIEW_QUEUE_STATUSES, RejectionReason,
@@ -138,17 +138,7 @@ pub(super) async fn decide(
     let Caller::Operator { sub } = caller else {
         return Err(ApiError::Forbidden);
     };
-    let body = json_body(req)?;
-    let mut errors = Errors::default();
-    let decision = Obj::new(&body, "", FieldCode::MissingField, &mut errors).and_then(|mut obj| {
-        let d = parse_decision(&mut obj, &mut errors);
-        obj.finish(&mut errors);
-        d
-    });
-    let decision = match decision {
-        Some(d) if errors.is_empty() => d,
-        _ => return Err(ApiError::Validation(errors.0)),
-    };
+    let decision = super::object_body(req, parse_decision)?;
     app::decide(services, id, &decision, sub).await?;
     super::application_response(services, ctx, id, caller).await
 }

@@ -4,9 +4,7 @@ use uuid::Uuid;
 
 use crate::api::fields::{Errors, Obj};
 use crate::api::problem::FieldCode;
-use crate::api::{
-    ApiError, ApiRequest, ApiResponse, json_body, json_response, optional_json_body, views,
-};
+use crate::api::{ApiError, ApiRequest, ApiResponse, json_response, optional_json_body, views};
 use crate::app::{self, Caller, Services};
 
 pub(super) async fn verify(
@@ -15,17 +13,7 @@ pub(super) async fn verify(
     caller: &Caller,
     id: Uuid,
 ) -> Result<ApiResponse, ApiError> {
-    let body = json_body(req)?;
-    let mut errors = Errors::default();
-    let code = Obj::new(&body, "", FieldCode::MissingField, &mut errors).and_then(|mut obj| {
-        let code = super::code_field(&mut obj, &mut errors);
-        obj.finish(&mut errors);
-        code
-    });
-    let code = match code {
-        Some(code) if errors.is_empty() => code,
-        _ => return Err(ApiError::Validation(errors.0)),
-    };
+    let code = super::object_body(req, super::code_field)?;
     let app = app::verify_code(services, id, &code, caller).await?;
     Ok(json_response(200, &views::confirmed(&app)))
 }
