@@ -315,6 +315,35 @@ pub trait IdempotencyStore: Send + Sync {
     ) -> Result<(), DependencyError>;
 }
 
+/// An organization's own applications and numbers (the index by organization, SPEC 4.10):
+/// one query a page, newest first, never another organization's rows.
+#[async_trait]
+pub trait OrganizationIndex: Send + Sync {
+    /// The organization's applications, newest first. A cursor from another listing or
+    /// organization is refused.
+    async fn applications_of(
+        &self,
+        inn: &Inn,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Application>, StoreError<InvalidCursor>>;
+
+    /// The locks of numbers last taken by the organization, most recently taken first
+    /// (with the number's history, filtered by the caller).
+    async fn numbers_of(
+        &self,
+        inn: &Inn,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<NumberLock>, StoreError<InvalidCursor>>;
+}
+
 /// The whole store, as one adapter implements it.
-pub trait Store: ApplicationRepository + NumberRegistry + IdempotencyStore + ReviewIndex {}
-impl<T: ApplicationRepository + NumberRegistry + IdempotencyStore + ReviewIndex> Store for T {}
+pub trait Store:
+    ApplicationRepository + NumberRegistry + IdempotencyStore + ReviewIndex + OrganizationIndex
+{
+}
+impl<T> Store for T where
+    T: ApplicationRepository + NumberRegistry + IdempotencyStore + ReviewIndex + OrganizationIndex
+{
+}

@@ -6,6 +6,7 @@ mod events;
 mod failures;
 mod history;
 mod idempotency;
+mod lists;
 mod numbers;
 mod openapi;
 mod otp;

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
 use corpnum_tests::TestApp;
 
 #[tokio::test]
-async fn a_table_without_the_timer_index_gets_it() {
+async fn a_table_without_the_newer_indexes_gets_them() {
     let app = TestApp::spawn().await;
     let client = &app.world.clients.dynamodb;
     let table = format!("old{}", uuid::Uuid::new_v4().simple());
@@ -75,7 +75,8 @@ async fn a_table_without_the_timer_index_gets_it() {
         names,
         [
             corpnum::aws::dynamo::STATUS_INDEX,
-            corpnum::aws::dynamo::TIMER_INDEX
+            corpnum::aws::dynamo::TIMER_INDEX,
+            corpnum::aws::dynamo::ORG_INDEX,
         ]
     );
     corpnum::aws::schema::ensure_table(client, &table)

@@ -163,6 +163,14 @@ fn table_keys_index_and_ttl_match_the_adapter() {
     assert_eq!(timers["KeySchema"][0]["AttributeName"], "gsi2pk");
     assert_eq!(timers["KeySchema"][1]["AttributeName"], "gsi2sk");
     assert_eq!(timers["Projection"]["ProjectionType"], "ALL");
+    let by_org = &table["GlobalSecondaryIndexes"][2];
+    assert_eq!(
+        by_org["IndexName"].as_str(),
+        Some(corpnum::aws::dynamo::ORG_INDEX)
+    );
+    assert_eq!(by_org["KeySchema"][0]["AttributeName"], "gsi3pk");
+    assert_eq!(by_org["KeySchema"][1]["AttributeName"], "gsi3sk");
+    assert_eq!(by_org["Projection"]["ProjectionType"], "ALL");
     assert_eq!(
         table["TimeToLiveSpecification"]["AttributeName"],
         "expires_at"

@@ -52,6 +52,8 @@ impl Route {
             Self::GetApplication | Self::GetNumber | Self::GetAct => Access::Read,
             Self::ListReviews | Self::Decide => Access::Operator,
             Self::SubmitApplication
+            | Self::ListApplications
+            | Self::ListNumbers
             | Self::AddDocuments
             | Self::VerifyOtp
             | Self::ResendOtp
@@ -81,6 +83,8 @@ pub enum Route {
     GetApplication,
     GetNumber,
     GetAct,
+    ListApplications,
+    ListNumbers,
     RequestDeactivation,
     ConfirmDeactivation,
     RebindEmployee,
@@ -132,6 +136,18 @@ pub const ROUTES: &[RouteSpec] = &[
         route: Route::GetNumber,
         method: "GET",
         path: "/v1/numbers/{phone}",
+        function: Function::CheckStatus,
+    },
+    RouteSpec {
+        route: Route::ListApplications,
+        method: "GET",
+        path: "/v1/applications",
+        function: Function::CheckStatus,
+    },
+    RouteSpec {
+        route: Route::ListNumbers,
+        method: "GET",
+        path: "/v1/numbers",
         function: Function::CheckStatus,
     },
     RouteSpec {
@@ -264,7 +280,7 @@ mod tests {
         );
         assert_eq!(
             resolve("DELETE", "/v1/applications"),
-            Resolution::MethodNotAllowed(vec!["POST"])
+            Resolution::MethodNotAllowed(vec!["POST", "GET"])
         );
         assert_eq!(resolve("GET", "/v1/nothing"), Resolution::NotFound);
         assert_eq!(resolve("GET", "/v1/applications//"), Resolution::NotFound);

@@ -2,6 +2,7 @@
 //! through `ports`, and returns a domain result for the HTTP layer to render.
 
 mod error;
+mod lists;
 mod number;
 mod review;
 mod status;
@@ -15,6 +16,7 @@ mod tests;
 use std::sync::Arc;
 
 pub use error::Refusal;
+pub use lists::{list_applications, list_numbers};
 pub use number::{
     DeactivationError, RebindError, confirm_deactivation, rebind_employee, request_deactivation,
 };

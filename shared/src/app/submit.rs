@@ -109,6 +109,7 @@ pub async fn submit(
         updated_at: now,
         version: 0,
         binding_base: 0,
+        bound_at: Some(now),
     };
     let number_event = NumberEvent {
         at: now,

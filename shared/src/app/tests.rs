@@ -273,6 +273,7 @@ async fn seed(w: &World, i: u32, status: ApplicationStatus, since: DateTime<Utc>
         updated_at: since,
         version: 0,
         binding_base: 0,
+        bound_at: Some(since),
     };
     let history = HistoryEntry {
         at: since,

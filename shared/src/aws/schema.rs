@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
-use super::dynamo::{STATUS_INDEX, TIMER_INDEX};
+use super::dynamo::{ORG_INDEX, STATUS_INDEX, TIMER_INDEX};
 use crate::ports::DependencyError;
 
 fn err(e: impl std::fmt::Display) -> DependencyError {
@@ -14,7 +14,39 @@ fn err(e: impl std::fmt::Display) -> DependencyError {
 }
 
 /// The table's global secondary indexes, each keyed `<name>pk` / `<name>sk`.
-const INDEXES: [&str; 2] = [STATUS_INDEX, TIMER_INDEX];
+const INDEXES: [&str; 3] = [STATUS_INDEX, TIMER_INDEX, ORG_INDEX];
+
+/// Waits (up to a minute) until the table's index `name` is active.
+async fn wait_until_active(
+    client: &Client,
+    table: &str,
+    name: &str,
+) -> Result<(), DependencyError> {
+    for _ in 0..600 {
+        let described = client
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .map_err(|e| err(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        let active = described
+            .table
+            .and_then(|t| t.global_secondary_indexes)
+            .unwrap_or_default()
+            .iter()
+            .any(|i| {
+                i.index_name.as_deref() == Some(name)
+                    && i.index_status == Some(aws_sdk_dynamodb::types::IndexStatus::Active)
+            });
+        if active {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err(err(format!(
+        "index {name} of {table} did not become active"
+    )))
+}
 
 /// Creates the table with its indexes and TTL if it does not exist yet, and adds an index
 /// a table made by an earlier version lacks (local data kept across upgrades).
@@ -87,6 +119,8 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), Dependency
                 .send()
                 .await
                 .map_err(|e| err(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+            // A table builds one new index at a time: wait for this one.
+            wait_until_active(client, table, name).await?;
         }
         return Ok(());
     }

@@ -77,6 +77,7 @@ mod debug_masking {
             updated_at: Utc::now(),
             version: 3,
             binding_base: 0,
+            bound_at: None,
         };
         let act = DeactivationAct {
             act_number: "ДА-1".into(),

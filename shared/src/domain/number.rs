@@ -22,6 +22,12 @@ impl NumberState {
         }
     }
 
+    pub const ALL: [Self; 3] = [Self::Pending, Self::Active, Self::Deactivated];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|state| state.as_str() == s)
+    }
+
     pub fn label(self, english: bool) -> &'static str {
         match (self, english) {
             (Self::Pending, false) => "Заявка в обработке",
@@ -52,6 +58,9 @@ pub struct NumberLock {
     /// `version` just before the current binding's application took the lock.
     #[serde(default)]
     pub binding_base: u64,
+    /// When the current binding's application took the number (its submission).
+    #[serde(default)]
+    pub bound_at: Option<DateTime<Utc>>,
 }
 
 /// Why a number cannot be applied for by an organization right now.

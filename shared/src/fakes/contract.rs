@@ -103,6 +103,7 @@ fn lock_for(app: &Application) -> NumberLock {
         updated_at: app.created_at,
         version: 0,
         binding_base: 0,
+        bound_at: Some(app.created_at),
     }
 }
 
@@ -338,6 +339,64 @@ pub async fn store_contract(store: &dyn Store) {
         (NumberState::Deactivated, 4)
     );
     assert_eq!(number.codes.map(|c| c.revision), Some(2));
+
+    // The index by organization: newest first, its own rows only, a foreign cursor refused.
+    let c = org("7705123452", "1027700123450");
+    let mine: Vec<Application> = (20..23)
+        .map(|i| {
+            application(
+                seed.id(i),
+                c.clone(),
+                seed.phone(i),
+                now + Duration::minutes(i64::from(i)),
+            )
+        })
+        .collect();
+    for app in &mine {
+        ok(create(store, app, &[], None, app.created_at).await, "mine");
+    }
+    let page = ok(store.applications_of(&c.inn, 2, None).await, "first page");
+    let mut listed: Vec<Uuid> = page.items.iter().map(|a| a.id).collect();
+    assert!(page.items.iter().all(|a| a.organization.inn == c.inn));
+    let next = page.next.unwrap_or_else(|| panic!("a second page"));
+    let rest = ok(
+        store.applications_of(&c.inn, 2, Some(&next)).await,
+        "second page",
+    );
+    listed.extend(rest.items.iter().map(|a| a.id));
+    let ours: Vec<Uuid> = listed
+        .into_iter()
+        .filter(|id| mine.iter().any(|a| a.id == *id))
+        .collect();
+    assert_eq!(
+        ours,
+        vec![mine[2].id, mine[1].id, mine[0].id],
+        "newest first"
+    );
+    assert!(
+        matches!(
+            store.applications_of(&a.inn, 2, Some(&next)).await,
+            Err(StoreError::Refused(_))
+        ),
+        "another organization's cursor"
+    );
+    assert!(
+        matches!(
+            store.numbers_of(&c.inn, 2, Some(&next)).await,
+            Err(StoreError::Refused(_))
+        ),
+        "another listing's cursor"
+    );
+    let numbers = ok(store.numbers_of(&c.inn, 10, None).await, "numbers");
+    let phones: Vec<PhoneNumber> = numbers.items.iter().map(|l| l.phone.clone()).collect();
+    for app in &mine {
+        assert!(phones.contains(&app.phone), "{:?} listed", app.phone);
+    }
+    assert!(numbers.items.iter().all(|l| l.organization_inn == c.inn));
+    assert_eq!(
+        numbers.items.first().map(|l| l.phone.clone()),
+        Some(mine[2].phone.clone())
+    );
 
     // Timers: only what is due, earliest first, in pages; a foreign cursor is refused.
     let t = now + Duration::days(400);

@@ -13,15 +13,15 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use crate::domain::{
-    Application, ApplicationStatus, NumberCodes, NumberEvent, NumberLock, NumberRequest,
+    Application, ApplicationStatus, Inn, NumberCodes, NumberEvent, NumberLock, NumberRequest,
     NumberState, OtpCode, PhoneNumber, SweepJob,
 };
 use crate::ports::{
     ApplicationRepository, ApplicationUpdate, Clock, CreateRefusal, DependencyError,
     IdempotencyRecord, IdempotencyState, IdempotencyStore, InvalidCursor, NewApplication,
-    NumberChange, NumberRegistry, Page, Random, RateCharge, RateCounter, ReviewIndex, ReviewQueue,
-    ReviewTicket, SmsSender, StoreError, StoredApplication, StoredNumber, StoredResponse,
-    UpdateRefusal,
+    NumberChange, NumberRegistry, OrganizationIndex, Page, Random, RateCharge, RateCounter,
+    ReviewIndex, ReviewQueue, ReviewTicket, SmsSender, StoreError, StoredApplication, StoredNumber,
+    StoredResponse, UpdateRefusal,
 };
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -391,35 +391,48 @@ fn index_key(app: &Application) -> String {
     format!("{}#{}", sortable(app.status_since), app.id)
 }
 
-/// One page of `apps` in `key` order after the cursor, with the cursor for the next.
-fn page_of(
-    mut apps: Vec<(String, Application)>,
+/// One page of `items` in `key` order (newest first when `descending`) after the cursor,
+/// with the cursor for the next. A cursor names its listing (`scope`): one from another
+/// listing is refused, as the DynamoDB adapter refuses it.
+fn page_of<T>(
+    mut items: Vec<(String, T)>,
+    scope: &str,
+    descending: bool,
     limit: u32,
     cursor: Option<&str>,
-) -> Result<Page<Application>, StoreError<InvalidCursor>> {
-    apps.sort_by(|a, b| a.0.cmp(&b.0));
+) -> Result<Page<T>, StoreError<InvalidCursor>> {
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    if descending {
+        items.reverse();
+    }
     let after = match cursor {
         None => None,
         Some(c) => Some(
             c.strip_prefix("mem:")
+                .and_then(|c| c.strip_prefix(scope))
+                .and_then(|c| c.strip_prefix('|'))
                 .ok_or(StoreError::Refused(InvalidCursor))?
                 .to_owned(),
         ),
     };
-    let mut items: Vec<(String, Application)> = apps
+    let mut page: Vec<(String, T)> = items
         .into_iter()
-        .filter(|(k, _)| after.as_ref().is_none_or(|a| k > a))
+        .filter(|(k, _)| {
+            after
+                .as_ref()
+                .is_none_or(|a| if descending { k < a } else { k > a })
+        })
         .take(limit as usize + 1)
         .collect();
-    let more = items.len() > limit as usize;
-    items.truncate(limit as usize);
+    let more = page.len() > limit as usize;
+    page.truncate(limit as usize);
     let next = if more {
-        items.last().map(|(k, _)| format!("mem:{k}"))
+        page.last().map(|(k, _)| format!("mem:{scope}|{k}"))
     } else {
         None
     };
     Ok(Page {
-        items: items.into_iter().map(|(_, a)| a).collect(),
+        items: page.into_iter().map(|(_, a)| a).collect(),
         next,
     })
 }
@@ -441,7 +454,13 @@ impl ReviewIndex for MemoryStore {
             .filter(|a| a.status == status && entered_before.is_none_or(|b| a.status_since < b))
             .map(|a| (index_key(a), a.clone()))
             .collect();
-        page_of(apps, limit, cursor)
+        page_of(
+            apps,
+            &format!("status:{}", status.as_str()),
+            false,
+            limit,
+            cursor,
+        )
     }
 
     async fn due(
@@ -463,7 +482,47 @@ impl ReviewIndex for MemoryStore {
                 _ => None,
             })
             .collect();
-        page_of(apps, limit, cursor)
+        page_of(apps, &format!("due:{}", job.as_str()), false, limit, cursor)
+    }
+}
+
+#[async_trait]
+impl OrganizationIndex for MemoryStore {
+    async fn applications_of(
+        &self,
+        inn: &Inn,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Application>, StoreError<InvalidCursor>> {
+        self.check()?;
+        let apps = lock(&self.tables)
+            .applications
+            .values()
+            .map(|s| &s.application)
+            .filter(|a| &a.organization.inn == inn)
+            .map(|a| (format!("{}#{}", sortable(a.created_at), a.id), a.clone()))
+            .collect();
+        page_of(apps, &format!("apps:{inn}"), true, limit, cursor)
+    }
+
+    async fn numbers_of(
+        &self,
+        inn: &Inn,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<NumberLock>, StoreError<InvalidCursor>> {
+        self.check()?;
+        let locks = lock(&self.tables)
+            .numbers
+            .values()
+            .map(|n| &n.lock)
+            .filter(|l| &l.organization_inn == inn)
+            .map(|l| {
+                let at = l.bound_at.unwrap_or(l.updated_at);
+                (format!("{}#{}", sortable(at), l.phone), l.clone())
+            })
+            .collect();
+        page_of(locks, &format!("numbers:{inn}"), true, limit, cursor)
     }
 }
 

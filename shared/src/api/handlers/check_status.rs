@@ -1,11 +1,13 @@
 //! `check-status`: `GET /v1/applications/{id}` (served by `application_response`),
-//! `GET /v1/numbers/{phone}`, `GET /v1/numbers/{phone}/acts/{act_number}`.
+//! `GET /v1/numbers/{phone}`, `GET /v1/numbers/{phone}/acts/{act_number}`, and the
+//! organization's lists `GET /v1/applications`, `GET /v1/numbers`.
 
 use std::collections::HashMap;
 
 use super::path_phone;
-use crate::api::{ApiError, ApiResponse, Ctx, json_response, views};
+use crate::api::{ApiError, ApiRequest, ApiResponse, Ctx, json_response, views};
 use crate::app::{self, Caller, Services};
+use crate::domain::{ApplicationStatus, NumberState};
 
 pub(super) async fn get_number(
     services: &Services,
@@ -17,6 +19,63 @@ pub(super) async fn get_number(
     let stored = app::number_status(services, &phone, caller).await?;
     let stored = stored.ok_or(ApiError::NotFound)?;
     Ok(number_response(&stored, views::number(&stored, ctx.lang)))
+}
+
+/// `GET /v1/applications`: the caller's applications, newest first (SPEC 4.10).
+pub(super) async fn list_applications(
+    services: &Services,
+    ctx: &Ctx,
+    req: &ApiRequest,
+    caller: &Caller,
+) -> Result<ApiResponse, ApiError> {
+    let query = super::list_query(
+        req,
+        "status",
+        ApplicationStatus::parse,
+        (
+            "status: awaiting_otp, under_review, manual_review, documents_required, approved, rejected или expired",
+            "status: awaiting_otp, under_review, manual_review, documents_required, approved, rejected or expired",
+        ),
+    )?;
+    let page = app::list_applications(
+        services,
+        caller,
+        query.filter,
+        query.limit,
+        query.cursor.as_deref(),
+    )
+    .await?;
+    Ok(json_response(
+        200,
+        &views::application_list(&page, services.clock.now(), ctx.lang),
+    ))
+}
+
+/// `GET /v1/numbers`: the numbers the caller holds, most recently taken first (SPEC 4.10).
+pub(super) async fn list_numbers(
+    services: &Services,
+    ctx: &Ctx,
+    req: &ApiRequest,
+    caller: &Caller,
+) -> Result<ApiResponse, ApiError> {
+    let query = super::list_query(
+        req,
+        "state",
+        NumberState::parse,
+        (
+            "state: pending, active или deactivated",
+            "state: pending, active or deactivated",
+        ),
+    )?;
+    let page = app::list_numbers(
+        services,
+        caller,
+        query.filter,
+        query.limit,
+        query.cursor.as_deref(),
+    )
+    .await?;
+    Ok(json_response(200, &views::number_list(&page, ctx.lang)))
 }
 
 /// A deactivation act, for the organization that deactivated the number (or an operator),

@@ -42,6 +42,10 @@ pub(crate) async fn dispatch(
         }
         Route::GetNumber => check_status::get_number(services, ctx, caller, params).await,
         Route::GetAct => check_status::get_act(services, caller, params).await,
+        Route::ListApplications => {
+            check_status::list_applications(services, ctx, req, caller).await
+        }
+        Route::ListNumbers => check_status::list_numbers(services, ctx, req, caller).await,
         Route::RequestDeactivation => {
             deactivate::request(services, req, caller, path_phone(params)?).await
         }
@@ -86,6 +90,58 @@ fn object_body<T>(
     match parsed {
         Some(value) if errors.is_empty() => Ok(value),
         _ => Err(ApiError::Validation(errors.0)),
+    }
+}
+
+/// A listing's query: one filter `name` (parsed by `parse`), `limit` 1..100 (default 50)
+/// and `cursor`; any other parameter is unknown. Every problem is reported at once.
+struct ListQuery<F> {
+    filter: Option<F>,
+    limit: u32,
+    cursor: Option<String>,
+}
+
+fn list_query<F>(
+    req: &ApiRequest,
+    name: &str,
+    parse: impl Fn(&str) -> Option<F>,
+    (ru, en): (&str, &str),
+) -> Result<ListQuery<F>, ApiError> {
+    use super::problem::{FieldCode, FieldError};
+    let mut errors = Vec::new();
+    let mut query = ListQuery {
+        filter: None,
+        limit: 50,
+        cursor: None,
+    };
+    for (key, value) in &req.query {
+        match key.as_str() {
+            k if k == name => match parse(value) {
+                Some(f) => query.filter = Some(f),
+                None => errors.push(FieldError::new(name, FieldCode::InvalidParameter, ru, en)),
+            },
+            "limit" => match value.parse::<u32>() {
+                Ok(n) if (1..=100).contains(&n) => query.limit = n,
+                _ => errors.push(FieldError::new(
+                    "limit",
+                    FieldCode::InvalidParameter,
+                    "limit: от 1 до 100",
+                    "limit: 1 to 100",
+                )),
+            },
+            "cursor" => query.cursor = Some(value.clone()),
+            other => errors.push(FieldError::new(
+                other,
+                FieldCode::UnknownField,
+                "Неизвестный параметр",
+                "Unknown parameter",
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(query)
+    } else {
+        Err(ApiError::Validation(errors))
     }
 }
 

@@ -11,47 +11,18 @@ use crate::domain::{
     ApplicationStatus, Decision, DocumentType, REVIEW_QUEUE_STATUSES, RejectionReason,
 };
 
-fn parameter_error(name: &str, ru: &str, en: &str) -> FieldError {
-    FieldError::new(name, FieldCode::InvalidParameter, ru, en)
-}
-
 pub(super) async fn list(services: &Services, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    let mut errors = Vec::new();
-    let mut status = ApplicationStatus::ManualReview;
-    let mut limit = 50u32;
-    let mut cursor = None;
-    for (key, value) in &req.query {
-        match key.as_str() {
-            "status" => match ApplicationStatus::parse(value)
-                .filter(|s| REVIEW_QUEUE_STATUSES.contains(s))
-            {
-                Some(s) => status = s,
-                None => errors.push(parameter_error(
-                    "status",
-                    "status: manual_review, under_review или documents_required",
-                    "status: manual_review, under_review or documents_required",
-                )),
-            },
-            "limit" => match value.parse::<u32>() {
-                Ok(n) if (1..=100).contains(&n) => limit = n,
-                _ => errors.push(parameter_error(
-                    "limit",
-                    "limit: от 1 до 100",
-                    "limit: 1 to 100",
-                )),
-            },
-            "cursor" => cursor = Some(value.clone()),
-            other => errors.push(FieldError::new(
-                other,
-                FieldCode::UnknownField,
-                "Неизвестный параметр",
-                "Unknown parameter",
-            )),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    let query = super::list_query(
+        req,
+        "status",
+        |v| ApplicationStatus::parse(v).filter(|s| REVIEW_QUEUE_STATUSES.contains(s)),
+        (
+            "status: manual_review, under_review или documents_required",
+            "status: manual_review, under_review or documents_required",
+        ),
+    )?;
+    let status = query.filter.unwrap_or(ApplicationStatus::ManualReview);
+    let (limit, cursor) = (query.limit, query.cursor);
     let page = app::list_reviews(services, status, limit, cursor.as_deref()).await?;
     Ok(json_response(
         200,

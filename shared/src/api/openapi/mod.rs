@@ -108,6 +108,8 @@ fn schemas() -> Value {
     generator.subschema_for::<views::DeactivationRequested>();
     generator.subschema_for::<views::DeactivationActView>();
     generator.subschema_for::<views::ReviewList>();
+    generator.subschema_for::<views::ApplicationList>();
+    generator.subschema_for::<views::NumberList>();
     generator.subschema_for::<ProblemBody>();
     generator.subschema_for::<requests::ApplicationSubmission>();
     generator.subschema_for::<requests::DocumentsAddition>();

@@ -26,6 +26,8 @@ pub enum Param {
     ReviewStatus,
     ReviewLimit,
     ReviewCursor,
+    ApplicationStatusFilter,
+    NumberStateFilter,
     AcceptLanguage,
 }
 
@@ -55,6 +57,20 @@ impl Param {
             }
             Self::ReviewCursor => {
                 json!({ "name": "cursor", "in": "query", "schema": { "type": "string" } })
+            }
+            Self::ApplicationStatusFilter => {
+                let statuses: Vec<&str> = crate::domain::ApplicationStatus::ALL
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect();
+                json!({ "name": "status", "in": "query", "schema": { "type": "string", "enum": statuses } })
+            }
+            Self::NumberStateFilter => {
+                let states: Vec<&str> = crate::domain::NumberState::ALL
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect();
+                json!({ "name": "state", "in": "query", "schema": { "type": "string", "enum": states } })
             }
             Self::AcceptLanguage => {
                 json!({ "name": "Accept-Language", "in": "header", "required": false, "schema": { "type": "string" }, "description": "en for English; Russian otherwise" })
@@ -233,6 +249,32 @@ pub fn operation(route: Route) -> OperationDoc {
             body: None,
             success: (200, "The number", "Number", &[Header::ETag]),
             problems: read(&[(404, None), (422, None)]),
+        },
+        Route::ListApplications => OperationDoc {
+            id: "listApplications",
+            summary: "The organization's applications, newest first (status, submitted, operator, comment, expected completion)",
+            params: &[ApplicationStatusFilter, ReviewLimit, ReviewCursor],
+            body: None,
+            success: (
+                200,
+                "A page of the organization's applications",
+                "ApplicationList",
+                &[],
+            ),
+            problems: read(&[(422, None)]),
+        },
+        Route::ListNumbers => OperationDoc {
+            id: "listNumbers",
+            summary: "The organization's numbers, most recently taken first",
+            params: &[NumberStateFilter, ReviewLimit, ReviewCursor],
+            body: None,
+            success: (
+                200,
+                "A page of the organization's numbers",
+                "NumberList",
+                &[],
+            ),
+            problems: read(&[(422, None)]),
         },
         Route::GetAct => OperationDoc {
             id: "getDeactivationAct",

@@ -3,6 +3,7 @@
 //! so code and document cannot drift apart.
 
 mod application;
+mod lists;
 mod number;
 mod reviews;
 
@@ -14,6 +15,7 @@ pub use application::{
     ApplicationCreated, ApplicationView, CodeConfirmed, CodeResent, DocumentBody, OtpState,
     application, confirmed, resent, submitted,
 };
+pub use lists::{ApplicationList, NumberList, application_list, number_list};
 pub use number::{
     DeactivationActView, DeactivationRequested, NumberView, act, deactivation_requested, number,
 };

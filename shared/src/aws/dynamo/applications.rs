@@ -105,7 +105,8 @@ impl ApplicationRepository for DynamoStore {
             keys::number_pk(&lock.phone),
             LOCK_SK,
             "SET #state = :pending, org_inn = :inn, application_id = :app, hold_until = :hold, \
-             updated_at = :now, employee = :employee, phone = :phone, \
+             updated_at = :now, employee = :employee, phone = :phone, bound_at = :now, \
+             gsi3pk = :org_numbers, gsi3sk = :taken, \
              binding_base = if_not_exists(version, :zero) ADD version :one",
             "attribute_not_exists(pk) OR #state = :deactivated OR (#state = :pending AND hold_until <= :now_ms)",
             vec![
@@ -120,6 +121,8 @@ impl ApplicationRepository for DynamoStore {
                 (":phone", s(lock.phone.as_ref())),
                 (":one", n(1)),
                 (":zero", n(0)),
+                (":org_numbers", s(keys::org_numbers_pk(&lock.organization_inn))),
+                (":taken", s(format!("{}#{}", time(new.now), lock.phone))),
             ],
         )?;
         tx.put(

@@ -76,6 +76,11 @@ pub fn application_item(app: &Application) -> Result<Item, DependencyError> {
         ("org_inn".into(), s(app.organization.inn.as_ref())),
         ("gsi1pk".into(), s(keys::status_pk(app.status))),
         ("gsi1sk".into(), s(keys::index_sk(app.status_since, app.id))),
+        (
+            "gsi3pk".into(),
+            s(keys::org_applications_pk(&app.organization.inn)),
+        ),
+        ("gsi3sk".into(), s(keys::index_sk(app.created_at, app.id))),
         ("doc".into(), s(json(app)?)),
     ]);
     if let Some((job, due)) = app.timer() {
@@ -146,6 +151,14 @@ pub fn lock_from_item(item: &Item) -> Result<NumberLock, DependencyError> {
         binding_base: match item.get("binding_base") {
             Some(_) => get_u64(item, "binding_base")?,
             None => 0,
+        },
+        bound_at: match item.get("bound_at") {
+            Some(_) => Some(
+                DateTime::parse_from_rfc3339(get_s(item, "bound_at")?)
+                    .map_err(|_| corrupt("bound_at"))?
+                    .with_timezone(&Utc),
+            ),
+            None => None,
         },
     })
 }

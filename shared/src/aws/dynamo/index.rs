@@ -4,21 +4,25 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::DynamoStore;
-use super::codec::{decode_cursor, doc, encode_cursor, s, sdk};
-use super::keys::{self, STATUS_INDEX, TIMER_INDEX, time};
-use crate::domain::{Application, ApplicationStatus, SweepJob};
-use crate::ports::{InvalidCursor, Page, ReviewIndex, StoreError};
+use super::codec::{Item, decode_cursor, doc, encode_cursor, lock_from_item, s, sdk};
+use super::keys::{self, ORG_INDEX, STATUS_INDEX, TIMER_INDEX, time};
+use crate::domain::{Application, ApplicationStatus, Inn, NumberLock, SweepJob};
+use crate::ports::{InvalidCursor, OrganizationIndex, Page, ReviewIndex, StoreError};
 
 impl DynamoStore {
-    /// One page of `index`'s partition `partition`, keys below `before` when given.
-    async fn index_page(
+    /// One page of `index`'s partition `partition` (oldest first unless `newest_first`),
+    /// keys below `before` when given, each item decoded by `decode`.
+    #[allow(clippy::too_many_arguments)]
+    async fn index_page<T>(
         &self,
         index: &str,
         partition: String,
         before: Option<DateTime<Utc>>,
+        newest_first: bool,
         limit: u32,
         cursor: Option<&str>,
-    ) -> Result<Page<Application>, StoreError<InvalidCursor>> {
+        decode: impl Fn(&Item) -> Result<T, crate::ports::DependencyError>,
+    ) -> Result<Page<T>, StoreError<InvalidCursor>> {
         let start = match cursor {
             None => None,
             Some(c) => Some(
@@ -33,7 +37,7 @@ impl DynamoStore {
             .index_name(index)
             .expression_attribute_values(":pk", s(partition))
             .limit(i32::try_from(limit.max(1)).unwrap_or(100))
-            .scan_index_forward(true)
+            .scan_index_forward(!newest_first)
             .set_exclusive_start_key(start);
         query = match before {
             Some(before) => query
@@ -46,7 +50,7 @@ impl DynamoStore {
             .items
             .unwrap_or_default()
             .iter()
-            .map(|item| doc::<Application>(item, "doc"))
+            .map(decode)
             .collect::<Result<Vec<_>, _>>()?;
         let next = out
             .last_evaluated_key
@@ -70,8 +74,10 @@ impl ReviewIndex for DynamoStore {
             STATUS_INDEX,
             keys::status_pk(status),
             entered_before,
+            false,
             limit,
             cursor,
+            application,
         )
         .await
     }
@@ -87,8 +93,53 @@ impl ReviewIndex for DynamoStore {
             TIMER_INDEX,
             keys::timer_pk(job),
             Some(before),
+            false,
             limit,
             cursor,
+            application,
+        )
+        .await
+    }
+}
+
+fn application(item: &Item) -> Result<Application, crate::ports::DependencyError> {
+    doc::<Application>(item, "doc")
+}
+
+#[async_trait]
+impl OrganizationIndex for DynamoStore {
+    async fn applications_of(
+        &self,
+        inn: &Inn,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Application>, StoreError<InvalidCursor>> {
+        self.index_page(
+            ORG_INDEX,
+            keys::org_applications_pk(inn),
+            None,
+            true,
+            limit,
+            cursor,
+            application,
+        )
+        .await
+    }
+
+    async fn numbers_of(
+        &self,
+        inn: &Inn,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<NumberLock>, StoreError<InvalidCursor>> {
+        self.index_page(
+            ORG_INDEX,
+            keys::org_numbers_pk(inn),
+            None,
+            true,
+            limit,
+            cursor,
+            lock_from_item,
         )
         .await
     }

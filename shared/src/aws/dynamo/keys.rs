@@ -10,6 +10,18 @@ use crate::ports::{RateCharge, RateCounter};
 pub const STATUS_INDEX: &str = "gsi1";
 /// Name of the sweeper's timer index.
 pub const TIMER_INDEX: &str = "gsi2";
+/// Name of the index by organization (its own lists, SPEC 4.10).
+pub const ORG_INDEX: &str = "gsi3";
+
+/// An organization's applications in the index by organization.
+pub fn org_applications_pk(inn: &crate::domain::Inn) -> String {
+    format!("ORG#{inn}#APP")
+}
+
+/// The numbers an organization last took, in the index by organization.
+pub fn org_numbers_pk(inn: &crate::domain::Inn) -> String {
+    format!("ORG#{inn}#NUM")
+}
 
 /// Times as key text: fixed width, so text order is time order.
 pub fn time(t: DateTime<Utc>) -> String {

@@ -14,7 +14,9 @@
 //! Applications carry `gsi1pk = STATUS#<status>`, `gsi1sk = <since>#<id>` for the
 //! status-and-age index, and, while the sweeper has a job for them, `gsi2pk = TIMER#<job>`,
 //! `gsi2sk = <due>#<id>` for the timer index (sparse: an application without a timer is
-//! not in it). Expiry is always checked in code; TTL only cleans up.
+//! not in it). Applications and number locks carry `gsi3pk = ORG#<inn>#APP` / `ORG#<inn>#NUM`,
+//! `gsi3sk = <submitted or taken>#<id or phone>` for the index by organization. Expiry is
+//! always checked in code; TTL only cleans up.
 
 mod applications;
 mod codec;
@@ -26,7 +28,7 @@ mod tx;
 
 use aws_sdk_dynamodb::Client;
 
-pub use keys::{STATUS_INDEX, TIMER_INDEX};
+pub use keys::{ORG_INDEX, STATUS_INDEX, TIMER_INDEX};
 
 /// The store, as every port's adapter.
 #[derive(Clone, Debug)]
