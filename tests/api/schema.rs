@@ -1,5 +1,5 @@
-//! The local table schema follows the code: a table made by an earlier version gets the
-//! indexes it lacks, so `make run`'s kept data keeps working after an upgrade.
+//! The local table schema follows the code: a table made by the previous version gets the
+//! index it lacks, so `make run`'s kept data keeps working after an upgrade.
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{
 use corpnum_tests::TestApp;
 
 #[tokio::test]
-async fn a_table_without_the_newer_indexes_gets_them() {
+async fn a_table_of_the_previous_version_gets_the_index_by_organization() {
     let app = TestApp::spawn().await;
     let client = &app.world.clients.dynamodb;
     let table = format!("old{}", uuid::Uuid::new_v4().simple());
@@ -34,6 +34,8 @@ async fn a_table_without_the_newer_indexes_gets_them() {
         .attribute_definitions(attr("sk"))
         .attribute_definitions(attr("gsi1pk"))
         .attribute_definitions(attr("gsi1sk"))
+        .attribute_definitions(attr("gsi2pk"))
+        .attribute_definitions(attr("gsi2sk"))
         .key_schema(key("pk", KeyType::Hash))
         .key_schema(key("sk", KeyType::Range))
         .global_secondary_indexes(
@@ -41,6 +43,19 @@ async fn a_table_without_the_newer_indexes_gets_them() {
                 .index_name("gsi1")
                 .key_schema(key("gsi1pk", KeyType::Hash))
                 .key_schema(key("gsi1sk", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("gsi2")
+                .key_schema(key("gsi2pk", KeyType::Hash))
+                .key_schema(key("gsi2sk", KeyType::Range))
                 .projection(
                     Projection::builder()
                         .projection_type(ProjectionType::All)

@@ -41,7 +41,7 @@ async fn wait_until_active(
         if active {
             return Ok(());
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     Err(err(format!(
         "index {name} of {table} did not become active"
@@ -96,8 +96,14 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), Dependency
             .into_iter()
             .filter_map(|i| i.index_name)
             .collect();
-        // One index per UpdateTable call, as DynamoDB (and YDB) require.
+        // One index per UpdateTable call, as DynamoDB (and YDB) require, and one being
+        // built at a time: wait for the previous one before asking for the next.
+        let mut previous: Option<&str> = None;
         for name in INDEXES.iter().filter(|n| !present.iter().any(|p| p == *n)) {
+            if let Some(previous) = previous {
+                wait_until_active(client, table, previous).await?;
+            }
+            previous = Some(name);
             client
                 .update_table()
                 .table_name(table)
@@ -119,8 +125,6 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), Dependency
                 .send()
                 .await
                 .map_err(|e| err(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
-            // A table builds one new index at a time: wait for this one.
-            wait_until_active(client, table, name).await?;
         }
         return Ok(());
     }
