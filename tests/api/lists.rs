@@ -146,6 +146,7 @@ async fn an_organization_lists_the_numbers_it_holds() {
     assert_eq!(ids(&r, "phone"), vec![active_phone.clone()]);
 
     // Once another organization takes the released number, it leaves this list.
+    app.advance(chrono::Duration::seconds(1));
     let (_, _) = app.active_number(&b, &released_phone).await;
     let r = list(&app, &token, "/v1/numbers").await;
     assert_eq!(ids(&r, "phone"), vec![pending_phone, active_phone]);
