@@ -111,7 +111,9 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 
 package: deps ## Release-build every function with cargo lambda into target/lambda/<fn>/ (bootstrap + zip)
 	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --compiler cargo --x86-64 --output-format zip $(addprefix -p ,$(FUNCTIONS))
-	@for fn in $(FUNCTIONS); do $(PYTHON) -m zipfile -e target/lambda/$$fn/bootstrap.zip target/lambda/$$fn/; done
+	@# Python's zipfile drops the exec bit the zip records; the bootstrap must stay runnable
+	@# (make coldstart runs it).
+	@for fn in $(FUNCTIONS); do $(PYTHON) -m zipfile -e target/lambda/$$fn/bootstrap.zip target/lambda/$$fn/ && chmod +x target/lambda/$$fn/bootstrap; done
 	@$(MAKE) -s sizes
 
 sizes: ## Print each packaged function's stripped binary and zip size
