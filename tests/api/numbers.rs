@@ -20,10 +20,7 @@ async fn deactivation_is_confirmed_by_sms_and_frees_the_number() {
         .await;
 
     assert_eq!(r.status, 202, "{}", r.text);
-    let deactivation_id = r.body["deactivation_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let deactivation_id = r.deactivation_id();
     assert_eq!(r.body["otp"]["attempts_left"], 3);
     assert_eq!(
         app.sms_to(&phone).await.len(),
@@ -82,10 +79,7 @@ async fn deactivation_codes_follow_the_code_policy() {
     let r = app
         .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
         .await;
-    let id = r.body["deactivation_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let id = r.deactivation_id();
     let code = app.last_code(&phone).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
 
@@ -124,10 +118,7 @@ async fn deactivation_codes_follow_the_code_policy() {
         .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
         .await;
     assert_eq!(r.status, 202);
-    let id2 = r.body["deactivation_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let id2 = r.deactivation_id();
     app.advance(Duration::minutes(5));
     let code2 = app.last_code(&phone).await;
     let r = app
@@ -196,10 +187,7 @@ async fn a_policy_violation_sends_the_next_application_to_manual_review() {
     let r = app
         .request_deactivation(&token, &phone, &json!({ "reason": "policy_violation" }))
         .await;
-    let id = r.body["deactivation_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let id = r.deactivation_id();
     let code = app.last_code(&phone).await;
     assert_eq!(
         app.confirm_deactivation(
@@ -376,10 +364,7 @@ async fn a_number_gets_at_most_ten_codes_a_day() {
             .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
             .await;
         assert_eq!(r.status, 202, "code {i}: {}", r.text);
-        deactivation_id = r.body["deactivation_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        deactivation_id = r.deactivation_id();
     }
     assert_eq!(app.sms_to(&phone).await.len(), 10);
     let code = app.last_code(&phone).await;
@@ -471,20 +456,14 @@ async fn a_new_deactivation_request_replaces_the_previous_code() {
     let first = app
         .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
         .await;
-    let first_id = first.body["deactivation_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let first_id = first.deactivation_id();
     let first_code = app.last_code(&phone).await;
     app.advance(Duration::seconds(120));
     let second = app
         .request_deactivation(&token, &phone, &json!({ "reason": "division_closed" }))
         .await;
     assert_eq!(second.status, 202, "{}", second.text);
-    let second_id = second.body["deactivation_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let second_id = second.deactivation_id();
     let second_code = app.last_code(&phone).await;
 
     for (id, code) in [(&first_id, &first_code), (&first_id, &second_code)] {
@@ -544,10 +523,7 @@ async fn wrong_deactivation_codes_add_up_per_number() {
             .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
             .await;
         assert_eq!(r.status, 202, "{}", r.text);
-        let id = r.body["deactivation_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let id = r.deactivation_id();
         let code = app.last_code(&phone).await;
         let wrong = if code == "000000" { "111111" } else { "000000" };
         for _ in 0..3 {
@@ -626,10 +602,7 @@ async fn a_deactivation_request_does_not_outlive_its_binding() {
     let r = app
         .request_deactivation(&token, &phone, &json!({ "reason": "other" }))
         .await;
-    let id = r.body["deactivation_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let id = r.deactivation_id();
     let code = app.last_code(&phone).await;
     let etag = app
         .number(&token, &phone)

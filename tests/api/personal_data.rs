@@ -225,10 +225,7 @@ async fn no_flow_logs_personal_data() {
         )
         .await;
     assert_eq!(r.status, 202, "{}", r.text);
-    let deactivation_id = r.body["deactivation_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let deactivation_id = r.deactivation_id();
     let code = app.last_code(&phone).await;
     let r = app
         .send(

@@ -493,10 +493,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(r.status, 202, "{}", r.text);
-        let id = r.body["deactivation_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let id = r.deactivation_id();
         let code = self.last_code(phone).await;
         let act = self
             .confirm_deactivation(
@@ -601,6 +598,14 @@ impl Response {
             .as_str()
             .map(str::to_owned)
             .unwrap_or_else(|| panic!("no id in {}", self.text))
+    }
+
+    /// The `deactivation_id` of a deactivation request's answer.
+    pub fn deactivation_id(&self) -> String {
+        self.body["deactivation_id"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no deactivation_id in {}", self.text))
     }
 
     /// The `code` of each field error.
