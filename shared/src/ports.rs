@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 pub use crate::domain::NumberEvent;
 use crate::domain::{
-    Application, ApplicationStatus, HistoryEntry, Inn, NumberCodes, NumberLock, NumberRequest,
-    OtpCode, PhoneNumber, RateWindow, SweepJob,
+    Application, ApplicationStatus, HistoryEntry, Inn, NumberCodes, NumberLock, NumberState,
+    OtpCode, PhoneNumber, RateWindow, Restriction, RestrictionEvent, SweepJob,
 };
 
 /// A dependency (database, SMS, queue) failed or could not be reached. The cause is for
@@ -165,6 +165,8 @@ pub enum CreateRefusal {
     NumberHeld(NumberLock),
     /// The idempotency key is taken; its record is attached.
     IdempotencyKeyTaken(IdempotencyRecord),
+    /// An operator restricted the number (SPEC 4.13).
+    NumberRestricted,
     RateLimited {
         counter: RateCounter,
         retry_after: Duration,
@@ -219,13 +221,31 @@ pub struct StoredApplication {
     pub history: Vec<HistoryEntry>,
 }
 
-/// A number's lock with its history oldest first, and the codes sent to it for changes
-/// its organization confirms by SMS.
+/// A number's lock with its history oldest first, the codes sent to it for changes its
+/// organization confirms by SMS, and its restriction with the restriction's changes
+/// (for operators only).
 #[derive(Debug, Clone)]
 pub struct StoredNumber {
     pub lock: NumberLock,
     pub history: Vec<NumberEvent>,
     pub codes: Option<NumberCodes>,
+    pub restriction: Option<Restriction>,
+    pub restriction_history: Vec<RestrictionEvent>,
+}
+
+/// A change of a bound number's state (deactivation, suspension, resumption), applied
+/// only if the stored lock is still in `from`, for the same organization, at the version
+/// just below `lock.version`.
+#[derive(Debug)]
+pub struct StateChange<'a> {
+    /// The lock after the change: its new state, suspension and version.
+    pub lock: &'a NumberLock,
+    pub from: NumberState,
+    /// The number's code ledger, its request done, when the change was confirmed by code.
+    pub codes: Option<&'a NumberCodes>,
+    pub event: &'a NumberEvent,
+    /// Makes the history entry's key unique (the request or the act it came from).
+    pub discriminator: Uuid,
 }
 
 /// One page of a listing; `next` is an opaque cursor for the following page.
@@ -284,16 +304,17 @@ pub trait NumberRegistry: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError<UpdateRefusal>>;
 
-    /// Confirms a deactivation, atomically: the ledger (its request done), the number
-    /// becoming `deactivated` if it is still active for the request's organization at the
-    /// version it was requested at, and the history entry with the act.
-    async fn deactivate(
+    /// Changes the number's state, atomically with the ledger (when given) and the history
+    /// entry; `Stale` if the lock or the ledger changed since read.
+    async fn change_state(&self, change: StateChange<'_>) -> Result<(), StoreError<UpdateRefusal>>;
+
+    /// Suspended numbers whose suspension ends (SPEC 4.11) before `before`, earliest first.
+    async fn suspensions_due(
         &self,
-        codes: &NumberCodes,
-        request: &NumberRequest,
-        event: &NumberEvent,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError<UpdateRefusal>>;
+        before: DateTime<Utc>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<NumberLock>, StoreError<InvalidCursor>>;
 
     /// Replaces the lock's employee if its version is still `lock.version - 1` and it is
     /// active, with a history entry.
@@ -338,12 +359,54 @@ pub trait OrganizationIndex: Send + Sync {
     ) -> Result<Page<NumberLock>, StoreError<InvalidCursor>>;
 }
 
+/// Numbers' restrictions (SPEC 4.13), set and lifted by operators.
+#[async_trait]
+pub trait RestrictionRegistry: Send + Sync {
+    /// The number's restriction in force, if any, and every change of it, oldest first.
+    async fn restriction(
+        &self,
+        phone: &PhoneNumber,
+    ) -> Result<(Option<Restriction>, Vec<RestrictionEvent>), DependencyError>;
+
+    /// Sets or amends a restriction (`revision` 1 for a new one, else one above the stored
+    /// one), with its history entry; `Stale` if it changed meanwhile.
+    async fn save_restriction(
+        &self,
+        restriction: &Restriction,
+        event: &RestrictionEvent,
+    ) -> Result<(), StoreError<UpdateRefusal>>;
+
+    /// Lifts the restriction as read (same revision), with its history entry.
+    async fn lift_restriction(
+        &self,
+        restriction: &Restriction,
+        event: &RestrictionEvent,
+    ) -> Result<(), StoreError<UpdateRefusal>>;
+
+    /// Restrictions in force, most recently set first.
+    async fn restrictions(
+        &self,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Restriction>, StoreError<InvalidCursor>>;
+}
+
 /// The whole store, as one adapter implements it.
 pub trait Store:
-    ApplicationRepository + NumberRegistry + IdempotencyStore + ReviewIndex + OrganizationIndex
+    ApplicationRepository
+    + NumberRegistry
+    + IdempotencyStore
+    + ReviewIndex
+    + OrganizationIndex
+    + RestrictionRegistry
 {
 }
 impl<T> Store for T where
-    T: ApplicationRepository + NumberRegistry + IdempotencyStore + ReviewIndex + OrganizationIndex
+    T: ApplicationRepository
+        + NumberRegistry
+        + IdempotencyStore
+        + ReviewIndex
+        + OrganizationIndex
+        + RestrictionRegistry
 {
 }

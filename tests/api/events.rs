@@ -68,7 +68,11 @@ async fn every_api_event_runs_through_its_function() {
         // application is created, and the review queue is empty.
         let expected = match name.as_str() {
             "submit-application.json" => (201, None),
-            "list-reviews.json" | "list-applications.json" | "list-numbers.json" => (200, None),
+            "put-restriction.json" => (200, None),
+            "list-reviews.json"
+            | "list-applications.json"
+            | "list-numbers.json"
+            | "list-restrictions.json" => (200, None),
             _ => (404, Some("not_found")),
         };
         assert_eq!((status, body["code"].as_str()), expected, "{name}: {body}");
@@ -81,8 +85,15 @@ async fn every_api_event_runs_through_its_function() {
                     "{name}"
                 );
             }
-            "list-reviews.json" | "list-numbers.json" | "list-applications.json" => {
+            "list-reviews.json"
+            | "list-numbers.json"
+            | "list-applications.json"
+            | "list-restrictions.json" => {
                 assert_eq!(body["items"], serde_json::json!([]), "{name}: {body}");
+            }
+            "put-restriction.json" => {
+                assert_eq!(body["phone"], "+79161234568", "{name}: {body}");
+                assert_eq!(body["reason"], "personal_account", "{name}: {body}");
             }
             _ => assert_eq!(body["status"], 404, "{name}: a problem document: {body}"),
         }

@@ -506,6 +506,68 @@ impl TestApp {
         act
     }
 
+    /// `POST /v1/numbers/{phone}/<action>` (`suspension`, `resumption`, and their `/confirm`).
+    pub async fn number_action(
+        &self,
+        token: &str,
+        phone: &str,
+        action: &str,
+        body: &Value,
+    ) -> Response {
+        self.post_json(
+            &format!("/v1/numbers/{}/{action}", phone.replace('+', "%2B")),
+            Some(token),
+            body,
+        )
+        .await
+    }
+
+    /// Requests a suspension or resumption (`kind`) by code and confirms it; returns the
+    /// confirmation's response (the number).
+    pub async fn by_code(&self, token: &str, phone: &str, kind: &str, body: &Value) -> Response {
+        let r = self.number_action(token, phone, kind, body).await;
+        assert_eq!(r.status, 202, "{}", r.text);
+        let id_field = format!("{kind}_id");
+        let id = r.body[id_field.as_str()]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {id_field} in {}", r.text))
+            .to_owned();
+        let code = self.last_code(phone).await;
+        let done = self
+            .number_action(
+                token,
+                phone,
+                &format!("{kind}/confirm"),
+                &json!({ id_field: id, "code": code }),
+            )
+            .await;
+        assert_eq!(done.status, 200, "{}", done.text);
+        done
+    }
+
+    /// `PUT /v1/numbers/{phone}/restriction`.
+    pub async fn restrict(&self, token: &str, phone: &str, body: &Value) -> Response {
+        let path = format!("/v1/numbers/{}/restriction", phone.replace('+', "%2B"));
+        self.send(
+            self.request(reqwest::Method::PUT, &path, Some(token))
+                .json(body),
+        )
+        .await
+    }
+
+    /// `DELETE /v1/numbers/{phone}/restriction`.
+    pub async fn lift_restriction(&self, token: &str, phone: &str) -> Response {
+        let path = format!("/v1/numbers/{}/restriction", phone.replace('+', "%2B"));
+        self.send(self.request(reqwest::Method::DELETE, &path, Some(token)))
+            .await
+    }
+
+    /// `GET` of `path`.
+    pub async fn get(&self, token: &str, path: &str) -> Response {
+        self.send(self.request(reqwest::Method::GET, path, Some(token)))
+            .await
+    }
+
     /// `GET /v1/numbers/{phone}/acts/{act_number}`, the act number percent-encoded.
     pub async fn act(&self, token: &str, phone: &str, act_number: &str) -> Response {
         let encoded: String = act_number

@@ -2,7 +2,7 @@
 
 use super::problem::{ApiError, FieldCode, FieldError};
 use crate::app::{
-    DeactivationError, DocumentsError, IdempotencyConflict, ListError, OtpError, RebindError,
+    DocumentsError, IdempotencyConflict, ListError, NumberChangeError, OtpError, RebindError,
     Refusal, ResendError, SubmitError,
 };
 use crate::domain::NumberUnavailable;
@@ -47,17 +47,18 @@ impl From<ResendError> for ApiError {
     }
 }
 
-impl From<DeactivationError> for ApiError {
-    fn from(e: DeactivationError) -> Self {
+impl From<NumberChangeError> for ApiError {
+    fn from(e: NumberChangeError) -> Self {
         match e {
-            DeactivationError::Refused(r) => r.into(),
-            DeactivationError::BindingChanged => Self::BindingChanged,
-            DeactivationError::Invalid { attempts_left } => Self::OtpInvalid { attempts_left },
-            DeactivationError::AttemptsExceeded => Self::OtpAttemptsExceeded,
-            DeactivationError::Locked { retry_after } => Self::CodesLocked { retry_after },
-            DeactivationError::Expired => Self::OtpExpired,
-            DeactivationError::TooEarly { retry_after } => Self::ResendTooEarly { retry_after },
-            DeactivationError::RateLimited { retry_after } => Self::RateLimited { retry_after },
+            NumberChangeError::Refused(r) => r.into(),
+            NumberChangeError::BindingChanged => Self::BindingChanged,
+            NumberChangeError::Invalid { attempts_left } => Self::OtpInvalid { attempts_left },
+            NumberChangeError::AttemptsExceeded => Self::OtpAttemptsExceeded,
+            NumberChangeError::Locked { retry_after } => Self::CodesLocked { retry_after },
+            NumberChangeError::Expired => Self::OtpExpired,
+            NumberChangeError::TooEarly { retry_after } => Self::ResendTooEarly { retry_after },
+            NumberChangeError::RateLimited { retry_after } => Self::RateLimited { retry_after },
+            NumberChangeError::SuspendedByOperator => Self::SuspendedByOperator,
         }
     }
 }
@@ -112,6 +113,17 @@ impl From<SubmitError> for ApiError {
             }
             SubmitError::NumberUnavailable(NumberUnavailable::AlreadyActive) => {
                 Self::NumberAlreadyActive
+            }
+            SubmitError::NumberUnavailable(NumberUnavailable::Suspended) => {
+                Self::InvalidState("suspended")
+            }
+            // The handler answers with the support contacts; reaching here, without them.
+            SubmitError::NumberRestricted { reference } => {
+                Self::NumberRestricted(Box::new(crate::api::views::SupportView {
+                    reference,
+                    phone: String::new(),
+                    email: String::new(),
+                }))
             }
             SubmitError::RateLimited { retry_after } => Self::RateLimited { retry_after },
             SubmitError::Idempotency(IdempotencyConflict::KeyReused) => Self::IdempotencyKeyReused,

@@ -239,8 +239,9 @@ fn fallback_500() -> ApiResponse {
 pub(crate) enum Access {
     /// Organization scope: submit, confirm, rebind, deactivate.
     Organization,
-    /// Organization or operator scope: the status reads.
-    Read,
+    /// Organization or operator scope: the status reads; suspension and resumption, which
+    /// an organization confirms by code and an operator makes at once.
+    Either,
     /// Operator scope: the review queue and decisions.
     Operator,
 }
@@ -259,7 +260,7 @@ pub(crate) fn authorize(req: &ApiRequest, access: Access) -> Result<Caller, ApiE
         .unwrap_or("")
         .split_whitespace()
         .collect();
-    if matches!(access, Access::Read | Access::Operator) && scopes.contains(&SCOPE_OPERATOR) {
+    if matches!(access, Access::Either | Access::Operator) && scopes.contains(&SCOPE_OPERATOR) {
         return Ok(Caller::Operator {
             sub: sub.to_owned(),
         });

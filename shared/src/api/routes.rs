@@ -49,8 +49,15 @@ impl Route {
     pub(crate) fn access(self) -> super::Access {
         use super::Access;
         match self {
-            Self::GetApplication | Self::GetNumber | Self::GetAct => Access::Read,
-            Self::ListReviews | Self::Decide => Access::Operator,
+            Self::GetApplication | Self::GetNumber | Self::GetAct => Access::Either,
+            // An organization asks for a code; an operator acts at once (SPEC 4.11).
+            Self::RequestSuspension | Self::RequestResumption => Access::Either,
+            Self::ListReviews
+            | Self::Decide
+            | Self::PutRestriction
+            | Self::DeleteRestriction
+            | Self::GetRestriction
+            | Self::ListRestrictions => Access::Operator,
             Self::SubmitApplication
             | Self::ListApplications
             | Self::ListNumbers
@@ -59,6 +66,8 @@ impl Route {
             | Self::ResendOtp
             | Self::RequestDeactivation
             | Self::ConfirmDeactivation
+            | Self::ConfirmSuspension
+            | Self::ConfirmResumption
             | Self::RebindEmployee => Access::Organization,
         }
     }
@@ -67,7 +76,7 @@ impl Route {
     pub fn scopes(self) -> &'static [&'static str] {
         use super::{Access, SCOPE_OPERATOR, SCOPE_ORG};
         match self.access() {
-            Access::Read => &[SCOPE_ORG, SCOPE_OPERATOR],
+            Access::Either => &[SCOPE_ORG, SCOPE_OPERATOR],
             Access::Operator => &[SCOPE_OPERATOR],
             Access::Organization => &[SCOPE_ORG],
         }
@@ -87,9 +96,17 @@ pub enum Route {
     ListNumbers,
     RequestDeactivation,
     ConfirmDeactivation,
+    RequestSuspension,
+    ConfirmSuspension,
+    RequestResumption,
+    ConfirmResumption,
     RebindEmployee,
     ListReviews,
     Decide,
+    PutRestriction,
+    DeleteRestriction,
+    GetRestriction,
+    ListRestrictions,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -175,6 +192,30 @@ pub const ROUTES: &[RouteSpec] = &[
         function: Function::Deactivate,
     },
     RouteSpec {
+        route: Route::RequestSuspension,
+        method: "POST",
+        path: "/v1/numbers/{phone}/suspension",
+        function: Function::Deactivate,
+    },
+    RouteSpec {
+        route: Route::ConfirmSuspension,
+        method: "POST",
+        path: "/v1/numbers/{phone}/suspension/confirm",
+        function: Function::Deactivate,
+    },
+    RouteSpec {
+        route: Route::RequestResumption,
+        method: "POST",
+        path: "/v1/numbers/{phone}/resumption",
+        function: Function::Deactivate,
+    },
+    RouteSpec {
+        route: Route::ConfirmResumption,
+        method: "POST",
+        path: "/v1/numbers/{phone}/resumption/confirm",
+        function: Function::Deactivate,
+    },
+    RouteSpec {
         route: Route::RebindEmployee,
         method: "PUT",
         path: "/v1/numbers/{phone}/employee",
@@ -190,6 +231,30 @@ pub const ROUTES: &[RouteSpec] = &[
         route: Route::Decide,
         method: "POST",
         path: "/v1/applications/{id}/decision",
+        function: Function::ReviewDecision,
+    },
+    RouteSpec {
+        route: Route::PutRestriction,
+        method: "PUT",
+        path: "/v1/numbers/{phone}/restriction",
+        function: Function::ReviewDecision,
+    },
+    RouteSpec {
+        route: Route::DeleteRestriction,
+        method: "DELETE",
+        path: "/v1/numbers/{phone}/restriction",
+        function: Function::ReviewDecision,
+    },
+    RouteSpec {
+        route: Route::GetRestriction,
+        method: "GET",
+        path: "/v1/numbers/{phone}/restriction",
+        function: Function::ReviewDecision,
+    },
+    RouteSpec {
+        route: Route::ListRestrictions,
+        method: "GET",
+        path: "/v1/restrictions",
         function: Function::ReviewDecision,
     },
 ];

@@ -4,6 +4,7 @@
 mod error;
 mod lists;
 mod number;
+mod restrictions;
 mod review;
 mod status;
 mod submit;
@@ -18,8 +19,10 @@ use std::sync::Arc;
 pub use error::Refusal;
 pub use lists::{list_applications, list_numbers};
 pub use number::{
-    DeactivationError, RebindError, confirm_deactivation, rebind_employee, request_deactivation,
+    Confirmed, NumberChangeError, RebindError, confirm_change, operator_resume, operator_suspend,
+    rebind_employee, request_change,
 };
+pub use restrictions::{lift_restriction, list_restrictions, restriction_of, set_restriction};
 pub use review::{
     DocumentsError, ListError, ReviewResult, add_documents, decide, list_reviews,
     review_application,

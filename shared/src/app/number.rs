@@ -1,5 +1,6 @@
-//! Operations on an active number: deactivation confirmed by SMS code (SPEC 4.6) and
-//! rebinding the employee with optimistic concurrency (SPEC 4.7).
+//! Operations on a bound number: deactivation (SPEC 4.6), suspension and resumption
+//! (SPEC 4.11), each confirmed by SMS code or made by an operator, and rebinding the
+//! employee with optimistic concurrency (SPEC 4.7).
 
 use uuid::Uuid;
 
@@ -7,14 +8,14 @@ use super::error::refusals;
 use super::verify::phone_charge_for;
 use super::{Attempt, Caller, Refusal, Services, deliver_code, optimistically};
 use crate::domain::{
-    Actor, Comment, DeactivationAct, DeactivationReason, Employee, NumberAction, NumberCodes,
-    NumberEvent, NumberLock, NumberRequest, NumberState, OtpCode, OtpPurpose, PhoneNumber,
-    RequestLookup, ResendRefusal, Verification,
+    ActionKind, Actor, Comment, DeactivationAct, DeactivationReason, Employee, NumberAction,
+    NumberCodes, NumberEvent, NumberLock, NumberRequest, NumberState, OtpCode, PhoneNumber,
+    RequestLookup, ResendRefusal, Suspension, Verification,
 };
-use crate::ports::{StoreError, StoredNumber, UpdateRefusal};
+use crate::ports::{StateChange, StoreError, StoredNumber, UpdateRefusal};
 
 #[derive(Debug, thiserror::Error)]
-pub enum DeactivationError {
+pub enum NumberChangeError {
     #[error(transparent)]
     Refused(#[from] Refusal),
     /// The number changed hands or employee since the request: it no longer applies.
@@ -33,9 +34,12 @@ pub enum DeactivationError {
     TooEarly { retry_after: chrono::Duration },
     #[error("rate limited")]
     RateLimited { retry_after: chrono::Duration },
+    /// An operator suspended the number: only an operator resumes it.
+    #[error("suspended by an operator")]
+    SuspendedByOperator,
 }
 
-refusals!(DeactivationError, RebindError);
+refusals!(NumberChangeError, RebindError);
 
 /// The caller's own number (held, or deactivated by it and not taken since), or why not.
 async fn own_number(
@@ -58,42 +62,48 @@ async fn own_number(
     Ok((stored, sub))
 }
 
-/// Starts a deactivation: sends a code to the number itself. The number's code ledger
-/// is shared by every request for it, and the write is conditioned on the ledger as read:
-/// of concurrent requests one sends a code and the others see the spacing (`TooEarly`).
-pub async fn request_deactivation(
+/// Starts a change its organization confirms by code (deactivation, suspension,
+/// resumption): sends a code to the number itself. The number's code ledger is shared by
+/// every request for it, and the write is conditioned on the ledger as read: of concurrent
+/// requests one sends a code and the others see the spacing (`TooEarly`).
+pub async fn request_change(
     services: &Services,
     phone: &PhoneNumber,
-    reason: DeactivationReason,
-    comment: Option<Comment>,
+    action: NumberAction,
     caller: &Caller,
-) -> Result<(NumberCodes, NumberRequest), DeactivationError> {
-    optimistically(|| request_deactivation_once(services, phone, reason, comment.as_ref(), caller))
-        .await
+) -> Result<(NumberCodes, NumberRequest), NumberChangeError> {
+    optimistically(|| request_change_once(services, phone, &action, caller)).await
 }
 
-/// One try of [`request_deactivation`].
-async fn request_deactivation_once(
+/// The state a bound number must be in for `kind`, and why it is refused otherwise.
+fn check_state(lock: &NumberLock, kind: ActionKind) -> Result<(), NumberChangeError> {
+    match (kind, lock.state) {
+        (ActionKind::Deactivate | ActionKind::Suspend, NumberState::Active) => Ok(()),
+        (ActionKind::Resume, NumberState::Suspended) => match &lock.suspension {
+            Some(s) if s.by_operator => Err(NumberChangeError::SuspendedByOperator),
+            _ => Ok(()),
+        },
+        (_, state) => Err(Refusal::InvalidState(state.as_str()).into()),
+    }
+}
+
+/// One try of [`request_change`].
+async fn request_change_once(
     services: &Services,
     phone: &PhoneNumber,
-    reason: DeactivationReason,
-    comment: Option<&Comment>,
+    action: &NumberAction,
     caller: &Caller,
-) -> Result<Attempt<(NumberCodes, NumberRequest)>, DeactivationError> {
+) -> Result<Attempt<(NumberCodes, NumberRequest)>, NumberChangeError> {
     let (stored, sub) = own_number(services, phone, caller).await?;
-    if stored.lock.state != NumberState::Active {
-        return Err(Refusal::InvalidState(stored.lock.state.as_str()).into());
-    }
+    let kind = action.kind();
+    check_state(&stored.lock, kind)?;
     let now = services.clock.now();
     let mut codes = stored
         .codes
         .unwrap_or_else(|| NumberCodes::new(phone.clone(), now));
     let request = NumberRequest {
         id: services.random.uuid(),
-        action: NumberAction::Deactivate {
-            reason,
-            comment: comment.cloned(),
-        },
+        action: action.clone(),
         organization_inn: stored.lock.organization_inn.clone(),
         requested_by: sub,
         requested_at: now,
@@ -102,15 +112,15 @@ async fn request_deactivation_once(
     let code = services.random.otp_code();
     let digest = services
         .secret
-        .digest(OtpPurpose::Deactivation, &request.id.to_string(), &code);
+        .digest(kind.purpose(), &request.id.to_string(), &code);
     codes
         .issue(request.clone(), digest, now, &services.policy)
         .map_err(|refusal| match refusal {
-            ResendRefusal::TooEarly { retry_after } => DeactivationError::TooEarly { retry_after },
-            ResendRefusal::SendLimit => DeactivationError::RateLimited {
+            ResendRefusal::TooEarly { retry_after } => NumberChangeError::TooEarly { retry_after },
+            ResendRefusal::SendLimit => NumberChangeError::RateLimited {
                 retry_after: codes.window_ends_at(now) - now,
             },
-            ResendRefusal::Locked => DeactivationError::Locked {
+            ResendRefusal::Locked => NumberChangeError::Locked {
                 retry_after: codes.window_ends_at(now) - now,
             },
         })?;
@@ -123,73 +133,75 @@ async fn request_deactivation_once(
             tracing::warn!(
                 metric = "RateLimited",
                 limit = "phone",
-                "deactivation code rate limited"
+                "number change code rate limited"
             );
-            return Err(DeactivationError::RateLimited { retry_after });
+            return Err(NumberChangeError::RateLimited { retry_after });
         }
         Err(StoreError::Dependency(e)) => return Err(e.into()),
     }
-    deliver_code(
-        services,
-        phone,
-        OtpPurpose::Deactivation,
-        &code,
-        &mut codes,
-        now,
-    )
-    .await;
-    tracing::info!(phone = %phone.masked(), deactivation_id = %request.id, "deactivation requested");
+    deliver_code(services, phone, kind.purpose(), &code, &mut codes, now).await;
+    tracing::info!(phone = %phone.masked(), request_id = %request.id, action = ?kind, "number change requested");
     Ok(Attempt::Done((codes, request)))
 }
 
-/// Confirms a deactivation with its code: the number becomes `deactivated`, its lock no
-/// longer holds, and the act is kept in the number's history. Only the latest request's
-/// code works, and only for the binding it was requested for.
-pub async fn confirm_deactivation(
-    services: &Services,
-    phone: &PhoneNumber,
-    deactivation_id: Uuid,
-    code: &OtpCode,
-    caller: &Caller,
-) -> Result<DeactivationAct, DeactivationError> {
-    optimistically(|| confirm_deactivation_once(services, phone, deactivation_id, code, caller))
-        .await
+/// What a confirmed change produced.
+#[derive(Debug)]
+pub enum Confirmed {
+    /// The number is deactivated; the act is kept in its history.
+    Deactivated(DeactivationAct),
+    /// The number as the caller sees it after a suspension or resumption.
+    Changed(Box<StoredNumber>),
 }
 
-/// One try of [`confirm_deactivation`].
-async fn confirm_deactivation_once(
+/// Confirms a change with its code. Only the latest request's code works, only on the
+/// route of its kind (another kind's id is unknown there), and only for the binding it was
+/// requested for.
+pub async fn confirm_change(
     services: &Services,
     phone: &PhoneNumber,
-    deactivation_id: Uuid,
+    kind: ActionKind,
+    request_id: Uuid,
     code: &OtpCode,
     caller: &Caller,
-) -> Result<Attempt<DeactivationAct>, DeactivationError> {
-    let subject = deactivation_id.to_string();
+) -> Result<Confirmed, NumberChangeError> {
+    optimistically(|| confirm_change_once(services, phone, kind, request_id, code, caller)).await
+}
+
+/// One try of [`confirm_change`].
+async fn confirm_change_once(
+    services: &Services,
+    phone: &PhoneNumber,
+    kind: ActionKind,
+    request_id: Uuid,
+    code: &OtpCode,
+    caller: &Caller,
+) -> Result<Attempt<Confirmed>, NumberChangeError> {
+    let subject = request_id.to_string();
     let (stored, sub) = own_number(services, phone, caller).await?;
-    if stored.lock.state != NumberState::Active {
-        return Err(Refusal::InvalidState(stored.lock.state.as_str()).into());
-    }
-    let mut codes = stored.codes.ok_or(Refusal::NotFound)?;
+    let mut codes = stored.codes.clone().ok_or(Refusal::NotFound)?;
     let request = codes
-        .request(deactivation_id)
+        .request(request_id)
         .map_err(|lookup| match lookup {
-            RequestLookup::Superseded => DeactivationError::Expired,
+            RequestLookup::Superseded => NumberChangeError::Expired,
             RequestLookup::Unknown => Refusal::NotFound.into(),
         })?
         .clone();
+    if request.action.kind() != kind {
+        return Err(Refusal::NotFound.into());
+    }
+    check_state(&stored.lock, kind)?;
     if request.binding_version != stored.lock.version
         || request.organization_inn != stored.lock.organization_inn
     {
-        return Err(DeactivationError::BindingChanged);
+        return Err(NumberChangeError::BindingChanged);
     }
-    let NumberAction::Deactivate { reason, comment } = request.action.clone();
     let now = services.clock.now();
     codes.roll_window(now);
     let before = codes.ledger.clone();
     let outcome = codes.ledger.verify(now, &services.policy, |digest| {
         services
             .secret
-            .matches(OtpPurpose::Deactivation, &subject, code, digest)
+            .matches(kind.purpose(), &subject, code, digest)
     });
     codes.revision += 1;
     if outcome != Verification::Correct {
@@ -199,48 +211,280 @@ async fn confirm_deactivation_once(
                 Err(StoreError::Refused(_)) => return Ok(Attempt::Retry),
                 Err(StoreError::Dependency(e)) => return Err(e.into()),
             }
-            tracing::info!(deactivation_id = %deactivation_id, metric = "CodeFailures", outcome = ?outcome, "wrong deactivation code");
+            tracing::info!(request_id = %request_id, metric = "CodeFailures", outcome = ?outcome, "wrong number change code");
         }
         return Err(match outcome {
-            Verification::Wrong { attempts_left } => DeactivationError::Invalid { attempts_left },
-            Verification::Expired => DeactivationError::Expired,
-            Verification::Locked => DeactivationError::Locked {
+            Verification::Wrong { attempts_left } => NumberChangeError::Invalid { attempts_left },
+            Verification::Expired => NumberChangeError::Expired,
+            Verification::Locked => NumberChangeError::Locked {
                 retry_after: codes.window_ends_at(now) - now,
             },
-            _ => DeactivationError::AttemptsExceeded,
+            _ => NumberChangeError::AttemptsExceeded,
         });
     }
     codes.request = None;
-    let act = DeactivationAct {
-        act_number: request.act_number(now),
-        phone: phone.clone(),
-        organization_inn: request.organization_inn.clone(),
-        reason,
-        deactivated_at: now,
-        deactivated_by: sub.clone(),
-    };
-    let event = NumberEvent {
-        at: now,
-        organization_inn: Some(request.organization_inn.clone()),
-        from: Some(NumberState::Active),
-        to: NumberState::Deactivated,
-        actor: Actor::Applicant(sub),
-        application_id: Some(stored.lock.application_id),
-        comment: comment.map(String::from),
-        act: Some(act.clone()),
-    };
-    match services
-        .store
-        .deactivate(&codes, &request, &event, now)
-        .await
-    {
-        Ok(()) => {
-            tracing::info!(phone = %phone.masked(), metric = "Deactivations", act = %act.act_number, "number deactivated");
-            Ok(Attempt::Done(act))
+    let actor = Actor::Applicant(sub.clone());
+    let (change, comment, act) = match &request.action {
+        NumberAction::Deactivate { reason, comment } => {
+            let act = DeactivationAct {
+                act_number: request.act_number(now),
+                phone: phone.clone(),
+                organization_inn: request.organization_inn.clone(),
+                reason: *reason,
+                deactivated_at: now,
+                deactivated_by: sub.clone(),
+            };
+            (
+                Change::Deactivate,
+                comment.clone().map(String::from),
+                Some(act),
+            )
         }
+        NumberAction::Suspend { reason, comment } => (
+            Change::Suspend(Suspension {
+                reason: *reason,
+                comment: comment.clone(),
+                by_operator: false,
+                suspended_by: sub.clone(),
+                suspended_at: now,
+            }),
+            comment.clone().map(String::from),
+            None,
+        ),
+        NumberAction::Resume => (Change::Resume, None, None),
+    };
+    let applied = apply(
+        services,
+        stored,
+        change,
+        Some(&codes),
+        actor,
+        comment,
+        act.clone(),
+        request.id,
+        now,
+    )
+    .await;
+    match applied {
+        Ok(number) => Ok(Attempt::Done(match act {
+            Some(act) => Confirmed::Deactivated(act),
+            None => Confirmed::Changed(Box::new(super::status::visible_to(number, caller))),
+        })),
         Err(StoreError::Refused(_)) => Ok(Attempt::Retry),
         Err(StoreError::Dependency(e)) => Err(e.into()),
     }
+}
+
+/// A change of a bound number's state.
+enum Change {
+    Deactivate,
+    Suspend(Suspension),
+    Resume,
+}
+
+/// Writes `change` to the number as read (`stored`), with its history entry, conditioned
+/// on the lock not having changed since; returns the number after it.
+#[allow(clippy::too_many_arguments)]
+async fn apply(
+    services: &Services,
+    mut stored: StoredNumber,
+    change: Change,
+    codes: Option<&NumberCodes>,
+    actor: Actor,
+    comment: Option<String>,
+    act: Option<DeactivationAct>,
+    discriminator: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<StoredNumber, StoreError<UpdateRefusal>> {
+    let from = stored.lock.state;
+    let (to, suspension, metric) = match change {
+        Change::Deactivate => (NumberState::Deactivated, None, "Deactivations"),
+        Change::Suspend(s) => (NumberState::Suspended, Some(s), "Suspensions"),
+        Change::Resume => (NumberState::Active, None, "Resumptions"),
+    };
+    let lock = NumberLock {
+        state: to,
+        suspension,
+        updated_at: now,
+        version: stored.lock.version + 1,
+        ..stored.lock.clone()
+    };
+    let event = NumberEvent {
+        at: now,
+        organization_inn: Some(lock.organization_inn.clone()),
+        from: Some(from),
+        to,
+        actor,
+        application_id: Some(lock.application_id),
+        comment,
+        act,
+    };
+    services
+        .store
+        .change_state(StateChange {
+            lock: &lock,
+            from,
+            codes,
+            event: &event,
+            discriminator,
+        })
+        .await?;
+    let phone = lock.phone.masked();
+    match &event.act {
+        Some(act) => {
+            tracing::info!(phone = %phone, metric, act = %act.act_number, "number deactivated");
+        }
+        None => tracing::info!(phone = %phone, metric, state = to.as_str(), "number state changed"),
+    }
+    stored.lock = lock;
+    stored.history.push(event);
+    if let Some(codes) = codes {
+        stored.codes = Some(codes.clone());
+    }
+    Ok(stored)
+}
+
+/// An operator suspends a number for a rules violation (SPEC 4.11): no code, a comment
+/// required; only an operator lifts it. A number its organization suspended becomes an
+/// operator's suspension.
+pub async fn operator_suspend(
+    services: &Services,
+    phone: &PhoneNumber,
+    comment: Comment,
+    operator: &str,
+) -> Result<StoredNumber, NumberChangeError> {
+    optimistically(|| async {
+        let stored = bound_number(services, phone).await?;
+        match (&stored.lock.state, &stored.lock.suspension) {
+            (NumberState::Active, _) => {}
+            (NumberState::Suspended, Some(s)) if !s.by_operator => {}
+            (state, _) => return Err(Refusal::InvalidState(state.as_str()).into()),
+        }
+        let now = services.clock.now();
+        let suspension = Suspension {
+            reason: DeactivationReason::PolicyViolation,
+            comment: Some(comment.clone()),
+            by_operator: true,
+            suspended_by: operator.to_owned(),
+            suspended_at: now,
+        };
+        let applied = apply(
+            services,
+            stored,
+            Change::Suspend(suspension),
+            None,
+            Actor::Operator(operator.to_owned()),
+            Some(comment.to_string()),
+            None,
+            services.random.uuid(),
+            now,
+        )
+        .await;
+        operator_outcome(applied)
+    })
+    .await
+}
+
+/// An operator resumes a suspended number, whoever suspended it.
+pub async fn operator_resume(
+    services: &Services,
+    phone: &PhoneNumber,
+    operator: &str,
+) -> Result<StoredNumber, NumberChangeError> {
+    optimistically(|| async {
+        let stored = bound_number(services, phone).await?;
+        if stored.lock.state != NumberState::Suspended {
+            return Err(Refusal::InvalidState(stored.lock.state.as_str()).into());
+        }
+        let now = services.clock.now();
+        let applied = apply(
+            services,
+            stored,
+            Change::Resume,
+            None,
+            Actor::Operator(operator.to_owned()),
+            None,
+            None,
+            services.random.uuid(),
+            now,
+        )
+        .await;
+        operator_outcome(applied)
+    })
+    .await
+}
+
+fn operator_outcome(
+    applied: Result<StoredNumber, StoreError<UpdateRefusal>>,
+) -> Result<Attempt<StoredNumber>, NumberChangeError> {
+    match applied {
+        Ok(number) => Ok(Attempt::Done(number)),
+        Err(StoreError::Refused(_)) => Ok(Attempt::Retry),
+        Err(StoreError::Dependency(e)) => Err(e.into()),
+    }
+}
+
+/// A number bound to an organization now (pending, active or suspended), for operators.
+async fn bound_number(
+    services: &Services,
+    phone: &PhoneNumber,
+) -> Result<StoredNumber, NumberChangeError> {
+    let now = services.clock.now();
+    let stored = services
+        .store
+        .number(phone)
+        .await?
+        .filter(|s| s.lock.holds(now) || s.lock.state == NumberState::Deactivated)
+        .ok_or(Refusal::NotFound)?;
+    Ok(stored)
+}
+
+/// Ends a suspension older than [`crate::domain::SUSPENSION_LIMIT`]: the number is
+/// deactivated with an act (the suspension's reason), its lock released. `Stale` if the
+/// number changed since `lock` was read.
+pub(super) async fn end_suspension(
+    services: &Services,
+    lock: NumberLock,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, StoreError<UpdateRefusal>> {
+    let Some(stored) = services.store.number(&lock.phone).await? else {
+        return Ok(false);
+    };
+    let due = stored.lock.version == lock.version
+        && stored.lock.state == NumberState::Suspended
+        && stored
+            .lock
+            .suspension
+            .as_ref()
+            .is_some_and(|s| s.ends_at() <= now);
+    if !due {
+        return Ok(false);
+    }
+    let Some(suspension) = stored.lock.suspension.clone() else {
+        return Ok(false);
+    };
+    let id = services.random.uuid();
+    let act = DeactivationAct {
+        act_number: NumberRequest::act_number_for(id, now),
+        phone: lock.phone.clone(),
+        organization_inn: lock.organization_inn.clone(),
+        reason: suspension.reason,
+        deactivated_at: now,
+        deactivated_by: "system:review-sweeper".into(),
+    };
+    apply(
+        services,
+        stored,
+        Change::Deactivate,
+        None,
+        Actor::System("review-sweeper".into()),
+        Some("Приостановка длилась 180 дней; номер деактивирован".into()),
+        Some(act),
+        id,
+        now,
+    )
+    .await?;
+    Ok(true)
 }
 
 #[derive(Debug, thiserror::Error)]

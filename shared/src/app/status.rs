@@ -37,10 +37,13 @@ pub async fn number_status(
 
 /// The number as `caller` may see it: an organization sees only the history of its own
 /// applications and bindings, never what earlier (or other) holders did with the number;
-/// operators see everything. The code ledger is never shown.
+/// operators see everything. The code ledger is never shown; a restriction, only to
+/// operators (SPEC 4.13).
 pub fn visible_to(mut stored: StoredNumber, caller: &Caller) -> StoredNumber {
     if let Caller::Organization { inn, .. } = caller {
         stored.history.retain(|e| e.belongs_to(inn));
+        stored.restriction = None;
+        stored.restriction_history.clear();
     }
     stored.codes = None;
     stored

@@ -38,6 +38,10 @@ pub enum SubmitError {
     Forbidden,
     #[error("number unavailable: {0:?}")]
     NumberUnavailable(NumberUnavailable),
+    /// An operator restricted the number (SPEC 4.13); `reference` is what to quote to
+    /// support.
+    #[error("number restricted")]
+    NumberRestricted { reference: String },
     #[error("rate limited")]
     RateLimited { retry_after: chrono::Duration },
     #[error("idempotency: {0:?}")]
@@ -110,6 +114,7 @@ pub async fn submit(
         version: 0,
         binding_base: 0,
         bound_at: Some(now),
+        suspension: None,
     };
     let number_event = NumberEvent {
         at: now,
@@ -155,6 +160,19 @@ pub async fn submit(
             Err(StoreError::Dependency(e)) => return Err(e.into()),
             Err(StoreError::Refused(refusal)) => refusal,
         };
+        if let CreateRefusal::NumberRestricted = refusal {
+            // The reference to quote; a restriction lifted since lets the next try through.
+            match services.store.restriction(&application.phone).await?.0 {
+                Some(restriction) => {
+                    tracing::info!(phone = %application.phone.masked(), metric = "RestrictedRefusals", reference = %restriction.reference, "application for a restricted number refused");
+                    return Err(SubmitError::NumberRestricted {
+                        reference: restriction.reference,
+                    });
+                }
+                None if tries < MAX_CREATE_TRIES => continue,
+                None => return Err(super::Refusal::Contended.into()),
+            }
+        }
         if let CreateRefusal::IdempotencyKeyTaken(record) = &refusal
             && let Some(earlier) =
                 created_under(services, record, idempotency, caller_inn, now).await?
@@ -231,6 +249,9 @@ fn refused(
                 IdempotencyState::Completed(response) => IdempotencyConflict::Replay(response),
                 IdempotencyState::InProgress { .. } => IdempotencyConflict::InProgress,
             })
+        }
+        CreateRefusal::NumberRestricted => {
+            return Refused::Lapsed(SubmitError::Refused(super::Refusal::Contended));
         }
         CreateRefusal::NumberHeld(lock) => match lock.refusal_for(inn, now) {
             Some(reason) => SubmitError::NumberUnavailable(reason),

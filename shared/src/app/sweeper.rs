@@ -25,6 +25,8 @@ pub struct SweepReport {
     /// Applications expired after 30 days awaiting requested documents.
     pub documents_expired: u32,
     pub requeued: u32,
+    /// Numbers deactivated after 180 days suspended.
+    pub suspensions_ended: u32,
     /// Items that changed while being handled; the next sweep sees them again.
     pub skipped: u32,
     /// Jobs whose budget ran out before their backlog did.
@@ -47,8 +49,14 @@ pub async fn sweep(
     let mut report = SweepReport::default();
     let now = services.clock.now();
     let mut first_failure = None;
-    for job in SweepJob::ALL {
-        if let Err(error) = run_job(services, job, budget_per_job, now, &mut report).await {
+    for job in SweepJob::ALL.into_iter().chain([SweepJob::EndSuspension]) {
+        let run = match job {
+            SweepJob::EndSuspension => {
+                end_suspensions(services, budget_per_job, now, &mut report).await
+            }
+            _ => run_job(services, job, budget_per_job, now, &mut report).await,
+        };
+        if let Err(error) = run {
             tracing::error!(job = job.as_str(), error = %error, "sweeper job stopped by a dependency failure");
             report.failed.push(job);
             first_failure.get_or_insert(error);
@@ -88,6 +96,44 @@ async fn run_job(
             match handle(services, job, app, now, report).await {
                 Ok(()) => {}
                 Err(StoreError::Refused(_)) => report.skipped += 1,
+                Err(StoreError::Dependency(e)) => return Err(e),
+            }
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Deactivates numbers suspended for 180 days, at most `budget` of them.
+async fn end_suspensions(
+    services: &Services,
+    budget: u32,
+    now: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> Result<(), DependencyError> {
+    let mut left = budget;
+    let mut cursor: Option<String> = None;
+    loop {
+        if left == 0 {
+            report.truncated.push(SweepJob::EndSuspension);
+            return Ok(());
+        }
+        let page = match services
+            .store
+            .suspensions_due(now, PAGE.min(left), cursor.as_deref())
+            .await
+        {
+            Ok(page) => page,
+            Err(StoreError::Refused(InvalidCursor)) => return Ok(()),
+            Err(StoreError::Dependency(e)) => return Err(e),
+        };
+        for lock in page.items {
+            left = left.saturating_sub(1);
+            match super::number::end_suspension(services, lock, now).await {
+                Ok(true) => report.suspensions_ended += 1,
+                Ok(false) | Err(StoreError::Refused(_)) => report.skipped += 1,
                 Err(StoreError::Dependency(e)) => return Err(e),
             }
         }
@@ -152,6 +198,9 @@ async fn handle(
                 .await?;
             tracing::warn!(application_id = %id, metric = "SlaBreaches", "manual review overdue");
             report.overdue_marked += 1;
+        }
+        SweepJob::EndSuspension => {
+            return Err(StoreError::Refused(crate::ports::UpdateRefusal::Stale));
         }
         SweepJob::Requeue => {
             app.review_attempts += 1;

@@ -274,6 +274,7 @@ async fn seed(w: &World, i: u32, status: ApplicationStatus, since: DateTime<Utc>
         version: 0,
         binding_base: 0,
         bound_at: Some(since),
+        suspension: None,
     };
     let history = HistoryEntry {
         at: since,

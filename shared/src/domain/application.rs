@@ -29,9 +29,13 @@ pub enum SweepJob {
     Requeue,
     /// `documents_required` unanswered for 30 days: expire, release the number.
     ExpireDocumentsRequest,
+    /// A number suspended for 180 days: deactivate it with an act (a number's timer, not
+    /// an application's, so not in [`SweepJob::ALL`]).
+    EndSuspension,
 }
 
 impl SweepJob {
+    /// The applications' jobs.
     pub const ALL: [Self; 4] = [
         Self::ExpireUnconfirmed,
         Self::MarkOverdue,
@@ -45,6 +49,7 @@ impl SweepJob {
             Self::MarkOverdue => "mark_overdue",
             Self::Requeue => "requeue",
             Self::ExpireDocumentsRequest => "expire_documents_request",
+            Self::EndSuspension => "end_suspension",
         }
     }
 }

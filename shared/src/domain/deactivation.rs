@@ -1,4 +1,5 @@
-//! Deactivating an active number, confirmed by an SMS code (SPEC 4.6).
+//! Changes an organization makes to its number, confirmed by an SMS code: deactivation
+//! (SPEC 4.6), suspension and resumption (SPEC 4.11).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,40 @@ pub enum NumberAction {
         reason: DeactivationReason,
         comment: Option<Comment>,
     },
+    Suspend {
+        reason: DeactivationReason,
+        comment: Option<Comment>,
+    },
+    Resume,
+}
+
+/// Which kind of change a request is, as its route names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionKind {
+    Deactivate,
+    Suspend,
+    Resume,
+}
+
+impl NumberAction {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Self::Deactivate { .. } => ActionKind::Deactivate,
+            Self::Suspend { .. } => ActionKind::Suspend,
+            Self::Resume => ActionKind::Resume,
+        }
+    }
+}
+
+impl ActionKind {
+    /// The code's purpose: its SMS text, and the key its digest is made under.
+    pub fn purpose(self) -> super::OtpPurpose {
+        match self {
+            Self::Deactivate => super::OtpPurpose::Deactivation,
+            Self::Suspend => super::OtpPurpose::Suspension,
+            Self::Resume => super::OtpPurpose::Resumption,
+        }
+    }
 }
 
 /// A requested change awaiting its code.
@@ -74,7 +109,12 @@ pub struct NumberRequest {
 impl NumberRequest {
     /// `ДА-20261122-1A2B3C4D`: date and the start of the request id, unique and readable.
     pub fn act_number(&self, at: DateTime<Utc>) -> String {
-        let id = self.id.simple().to_string().to_uppercase();
+        Self::act_number_for(self.id, at)
+    }
+
+    /// The act number for a deactivation identified by `id` (a request, or the sweeper's).
+    pub fn act_number_for(id: Uuid, at: DateTime<Utc>) -> String {
+        let id = id.simple().to_string().to_uppercase();
         format!("ДА-{}-{}", at.format("%Y%m%d"), &id[..8])
     }
 }

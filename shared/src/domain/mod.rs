@@ -15,6 +15,7 @@ mod otp;
 mod phone;
 mod rate;
 mod redact;
+mod restriction;
 mod review;
 mod sms;
 mod snils;
@@ -25,7 +26,8 @@ pub use application::{
 };
 pub use comment::{Comment, CommentError};
 pub use deactivation::{
-    DeactivationAct, DeactivationReason, NumberAction, NumberCodes, NumberRequest, RequestLookup,
+    ActionKind, DeactivationAct, DeactivationReason, NumberAction, NumberCodes, NumberRequest,
+    RequestLookup,
 };
 pub use documents::{
     Document, DocumentError, DocumentType, MAX_DOCUMENT_BYTES, MAX_DOCUMENTS, Signature,
@@ -34,7 +36,9 @@ pub use documents::{
 pub use inn::{Inn, InnError, OrganizationKind};
 pub use kpp::{Kpp, KppError};
 pub use names::{FullName, FullNameError, OrganizationName, OrganizationNameError};
-pub use number::{NumberEvent, NumberLock, NumberState, NumberUnavailable};
+pub use number::{
+    NumberEvent, NumberLock, NumberState, NumberUnavailable, SUSPENSION_LIMIT, Suspension,
+};
 pub use ogrn::{Ogrn, OgrnError};
 pub use organization::{Employee, Organization, OrganizationError};
 pub use otp::{
@@ -44,6 +48,7 @@ pub use otp::{
 pub use phone::{PhoneError, PhoneNumber};
 pub use rate::RateWindow;
 pub use redact::scrub;
+pub use restriction::{Restriction, RestrictionChange, RestrictionEvent, RestrictionReason};
 pub use review::{
     AutomaticOutcome, Decision, ManualReason, POLICY_VIOLATION_LOOKBACK, REVIEW_QUEUE_STATUSES,
     RejectionReason, automatic_review,
@@ -78,6 +83,7 @@ mod debug_masking {
             version: 3,
             binding_base: 0,
             bound_at: None,
+            suspension: None,
         };
         let act = DeactivationAct {
             act_number: "ДА-1".into(),

@@ -2,14 +2,19 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Actor, DeactivationAct, Employee, Inn, PhoneNumber};
+use super::{Actor, Comment, DeactivationAct, DeactivationReason, Employee, Inn, PhoneNumber};
 
-/// The lifecycle of a number (SPEC 3): held by an application in flight, active, or released.
+/// How long a number may stay suspended before the sweeper deactivates it (SPEC 4.11).
+pub const SUSPENSION_LIMIT: chrono::Duration = chrono::Duration::days(180);
+
+/// The lifecycle of a number (SPEC 3): held by an application in flight, active,
+/// temporarily suspended (still bound), or released.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NumberState {
     Pending,
     Active,
+    Suspended,
     Deactivated,
 }
 
@@ -18,11 +23,17 @@ impl NumberState {
         match self {
             Self::Pending => "pending",
             Self::Active => "active",
+            Self::Suspended => "suspended",
             Self::Deactivated => "deactivated",
         }
     }
 
-    pub const ALL: [Self; 3] = [Self::Pending, Self::Active, Self::Deactivated];
+    pub const ALL: [Self; 4] = [
+        Self::Pending,
+        Self::Active,
+        Self::Suspended,
+        Self::Deactivated,
+    ];
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|state| state.as_str() == s)
@@ -32,9 +43,11 @@ impl NumberState {
         match (self, english) {
             (Self::Pending, false) => "Заявка в обработке",
             (Self::Active, false) => "Номер активирован",
+            (Self::Suspended, false) => "Номер временно отключён",
             (Self::Deactivated, false) => "Номер деактивирован",
             (Self::Pending, true) => "Application in progress",
             (Self::Active, true) => "Number active",
+            (Self::Suspended, true) => "Number suspended",
             (Self::Deactivated, true) => "Number deactivated",
         }
     }
@@ -61,6 +74,28 @@ pub struct NumberLock {
     /// When the current binding's application took the number (its submission).
     #[serde(default)]
     pub bound_at: Option<DateTime<Utc>>,
+    /// While `suspended`: why, by whom, since when.
+    #[serde(default)]
+    pub suspension: Option<Suspension>,
+}
+
+/// A temporary deactivation (SPEC 4.11): the number stays bound to its organization and
+/// out of others' reach, but is not usable until resumed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suspension {
+    pub reason: DeactivationReason,
+    pub comment: Option<Comment>,
+    /// An operator's suspension (for a rules violation) is lifted only by an operator.
+    pub by_operator: bool,
+    pub suspended_by: String,
+    pub suspended_at: DateTime<Utc>,
+}
+
+impl Suspension {
+    /// When the sweeper turns the suspension into a deactivation.
+    pub fn ends_at(&self) -> DateTime<Utc> {
+        self.suspended_at + SUSPENSION_LIMIT
+    }
 }
 
 /// Why a number cannot be applied for by an organization right now.
@@ -69,6 +104,8 @@ pub enum NumberUnavailable {
     BoundToAnotherOrganization,
     ApplicationInProgress(Uuid),
     AlreadyActive,
+    /// The organization's own number, temporarily deactivated: resume it instead.
+    Suspended,
 }
 
 impl NumberLock {
@@ -82,7 +119,7 @@ impl NumberLock {
     /// Whether the lock keeps other applications out at `now`.
     pub fn holds(&self, now: DateTime<Utc>) -> bool {
         match self.state {
-            NumberState::Active => true,
+            NumberState::Active | NumberState::Suspended => true,
             NumberState::Pending => self.hold_until.is_none_or(|until| now < until),
             NumberState::Deactivated => false,
         }
@@ -97,6 +134,8 @@ impl NumberLock {
             NumberUnavailable::BoundToAnotherOrganization
         } else if self.state == NumberState::Active {
             NumberUnavailable::AlreadyActive
+        } else if self.state == NumberState::Suspended {
+            NumberUnavailable::Suspended
         } else {
             NumberUnavailable::ApplicationInProgress(self.application_id)
         })

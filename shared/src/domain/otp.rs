@@ -47,6 +47,8 @@ impl std::fmt::Debug for OtpCode {
 pub enum OtpPurpose {
     Activation,
     Deactivation,
+    Suspension,
+    Resumption,
 }
 
 impl OtpPurpose {
@@ -54,6 +56,8 @@ impl OtpPurpose {
         match self {
             Self::Activation => "activation",
             Self::Deactivation => "deactivation",
+            Self::Suspension => "suspension",
+            Self::Resumption => "resumption",
         }
     }
 }

@@ -10,11 +10,14 @@ use super::{OtpCode, OtpPurpose};
 /// stays in every variant.
 pub fn code_sms(purpose: OtpPurpose, code: &OtpCode) -> String {
     let action = match purpose {
-        OtpPurpose::Activation => "привязки",
-        OtpPurpose::Deactivation => "отключения",
+        OtpPurpose::Activation => " для привязки",
+        OtpPurpose::Deactivation => " для отключения",
+        // «для приостановки» would not fit one segment.
+        OtpPurpose::Suspension => ", приостановка",
+        OtpPurpose::Resumption => ", включение",
     };
     format!(
-        "Госуслуги: код {} для {action} корп. номера. Никому не сообщайте",
+        "Госуслуги: код {}{action} корп. номера. Никому не сообщайте",
         code.expose()
     )
 }
@@ -88,7 +91,12 @@ mod tests {
     #[test]
     fn every_code_sms_is_one_segment() {
         let code = OtpCode::parse("999999").unwrap();
-        for purpose in [OtpPurpose::Activation, OtpPurpose::Deactivation] {
+        for purpose in [
+            OtpPurpose::Activation,
+            OtpPurpose::Deactivation,
+            OtpPurpose::Suspension,
+            OtpPurpose::Resumption,
+        ] {
             let text = code_sms(purpose, &code);
             assert_eq!(
                 sms_segments(&text),

@@ -12,8 +12,9 @@ use crate::domain::{
     Organization, OrganizationName, OtpLedger, OtpPolicy, PhoneNumber, RateWindow, Snils, SweepJob,
 };
 use crate::ports::{
-    ApplicationUpdate, CreateRefusal, IdempotencyClaim, IdempotencyState, NewApplication,
-    NumberChange, RateCharge, RateCounter, Store, StoreError, UpdateRefusal,
+    ApplicationUpdate, CreateRefusal, IdempotencyClaim, IdempotencyState, InvalidCursor,
+    NewApplication, NumberChange, RateCharge, RateCounter, StateChange, Store, StoreError,
+    UpdateRefusal,
 };
 
 fn ok<T, E: std::fmt::Debug>(result: Result<T, E>, what: &str) -> T {
@@ -104,6 +105,7 @@ fn lock_for(app: &Application) -> NumberLock {
         version: 0,
         binding_base: 0,
         bound_at: Some(app.created_at),
+        suspension: None,
     }
 }
 
@@ -318,27 +320,124 @@ pub async fn store_contract(store: &dyn Store) {
         Err(StoreError::Refused(UpdateRefusal::Stale))
     ));
     codes.revision = 2;
-    let mut stale_request = request.clone();
-    stale_request.binding_version -= 1;
-    let mut done = event(&limited, NumberState::Deactivated);
+    let mut done = event(&limited, NumberState::Suspended);
     done.at = now + Duration::seconds(1);
+    let suspension = crate::domain::Suspension {
+        reason: crate::domain::DeactivationReason::Other,
+        comment: None,
+        by_operator: false,
+        suspended_by: "u".into(),
+        suspended_at: now,
+    };
+    let suspended = NumberLock {
+        state: NumberState::Suspended,
+        suspension: Some(suspension.clone()),
+        version: number.lock.version + 1,
+        updated_at: now,
+        ..number.lock.clone()
+    };
+    let change = |lock, from, codes, event| StateChange {
+        lock,
+        from,
+        codes,
+        event,
+        discriminator: request.id,
+    };
+    let skipped = NumberLock {
+        version: number.lock.version + 2,
+        ..suspended.clone()
+    };
     assert!(
         matches!(
-            store.deactivate(&codes, &stale_request, &done, now).await,
+            store
+                .change_state(change(&skipped, NumberState::Active, Some(&codes), &done))
+                .await,
             Err(StoreError::Refused(UpdateRefusal::Stale))
         ),
-        "another binding's request"
+        "a change made on another version"
+    );
+    assert!(
+        matches!(
+            store
+                .change_state(change(
+                    &suspended,
+                    NumberState::Suspended,
+                    Some(&codes),
+                    &done
+                ))
+                .await,
+            Err(StoreError::Refused(UpdateRefusal::Stale))
+        ),
+        "a change from another state"
     );
     ok(
-        store.deactivate(&codes, &request, &done, now).await,
+        store
+            .change_state(change(&suspended, NumberState::Active, Some(&codes), &done))
+            .await,
+        "suspend",
+    );
+    let number = ok(store.number(&limited.phone).await, "number").unwrap_or_else(|| panic!("none"));
+    assert_eq!(
+        (
+            number.lock.state,
+            number.lock.version,
+            number.lock.suspension.as_ref()
+        ),
+        (NumberState::Suspended, 4, Some(&suspension))
+    );
+    assert_eq!(number.codes.map(|c| c.revision), Some(2));
+    // Due in the timer index only once its 180 days are over.
+    let ends = suspension.ends_at();
+    let due = ok(store.suspensions_due(ends, 10, None).await, "not yet due");
+    assert!(due.items.is_empty());
+    let due = ok(
+        store
+            .suspensions_due(ends + Duration::seconds(1), 10, None)
+            .await,
+        "due",
+    );
+    assert_eq!(
+        due.items
+            .iter()
+            .map(|l| l.phone.clone())
+            .collect::<Vec<_>>(),
+        vec![limited.phone.clone()]
+    );
+    let deactivated = NumberLock {
+        state: NumberState::Deactivated,
+        suspension: None,
+        version: 5,
+        ..suspended.clone()
+    };
+    let mut ended = event(&limited, NumberState::Deactivated);
+    ended.at = now + Duration::seconds(2);
+    ok(
+        store
+            .change_state(change(&deactivated, NumberState::Suspended, None, &ended))
+            .await,
         "deactivate",
     );
     let number = ok(store.number(&limited.phone).await, "number").unwrap_or_else(|| panic!("none"));
     assert_eq!(
-        (number.lock.state, number.lock.version),
-        (NumberState::Deactivated, 4)
+        (
+            number.lock.state,
+            number.lock.version,
+            number.lock.suspension
+        ),
+        (NumberState::Deactivated, 5, None)
     );
-    assert_eq!(number.codes.map(|c| c.revision), Some(2));
+    let due = ok(
+        store
+            .suspensions_due(ends + Duration::seconds(1), 10, None)
+            .await,
+        "none due",
+    );
+    assert!(
+        due.items.is_empty(),
+        "a deactivated number leaves the timer index"
+    );
+
+    restrictions(store, &seed, now).await;
 
     // The index by organization: newest first, its own rows only, a foreign cursor refused.
     let c = org("7705123452", "1027700123450");
@@ -443,4 +542,126 @@ pub async fn store_contract(store: &dyn Store) {
             .await,
         Err(StoreError::Refused(_))
     ));
+}
+
+/// Restrictions: set, amend on the revision read, listed newest first, keep applications
+/// out, lifted with their history kept.
+async fn restrictions(store: &dyn Store, seed: &Seed, now: DateTime<Utc>) {
+    use crate::domain::{
+        Comment, Restriction, RestrictionChange, RestrictionEvent, RestrictionReason,
+    };
+    let phone = seed.phone(40);
+    let comment = Comment::parse("personal account")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("comment"));
+    let mut r = Restriction {
+        phone: phone.clone(),
+        reference: Restriction::reference_for(seed.id(40)),
+        reason: RestrictionReason::PersonalAccount,
+        comment: comment.clone(),
+        restricted_by: "op".into(),
+        restricted_at: now,
+        updated_at: now,
+        revision: 1,
+    };
+    let event = |change, at| RestrictionEvent {
+        at,
+        change,
+        reason: RestrictionReason::PersonalAccount,
+        reference: r.reference.clone(),
+        operator: "op".into(),
+        comment: None,
+    };
+    let set = event(RestrictionChange::Set, now);
+    ok(store.save_restriction(&r, &set).await, "restrict");
+    assert!(
+        matches!(
+            store.save_restriction(&r, &set).await,
+            Err(StoreError::Refused(UpdateRefusal::Stale))
+        ),
+        "a second first restriction"
+    );
+    let other = Restriction {
+        phone: seed.phone(41),
+        restricted_at: now + Duration::seconds(1),
+        ..r.clone()
+    };
+    ok(
+        store.save_restriction(&other, &set).await,
+        "restrict another",
+    );
+    // Newest first, page by page (the table may hold other runs' restrictions too).
+    let mut listed = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = ok(store.restrictions(1, cursor.as_deref()).await, "page");
+        assert!(page.items.len() <= 1);
+        listed.extend(
+            page.items
+                .into_iter()
+                .map(|r| r.phone)
+                .filter(|p| *p == phone || *p == other.phone),
+        );
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(listed, vec![other.phone.clone(), phone.clone()]);
+    assert!(matches!(
+        store.restrictions(1, Some("not-a-cursor")).await,
+        Err(StoreError::Refused(InvalidCursor))
+    ));
+
+    // An application for a restricted number is refused, in its own transaction.
+    let a = org("7707083893", "1027700132195");
+    let app = application(seed.id(42), a, phone.clone(), now);
+    assert!(
+        matches!(
+            create(store, &app, &[], None, now).await,
+            Err(StoreError::Refused(CreateRefusal::NumberRestricted))
+        ),
+        "restricted"
+    );
+    assert!(
+        ok(store.get(app.id).await, "get").is_none(),
+        "nothing written"
+    );
+
+    r.revision = 2;
+    r.reason = RestrictionReason::FraudReport;
+    ok(
+        store
+            .save_restriction(
+                &r,
+                &event(RestrictionChange::Amended, now + Duration::seconds(2)),
+            )
+            .await,
+        "amend",
+    );
+    let stale = Restriction {
+        revision: 1,
+        ..r.clone()
+    };
+    let lifted = event(RestrictionChange::Lifted, now + Duration::seconds(3));
+    assert!(matches!(
+        store.lift_restriction(&stale, &lifted).await,
+        Err(StoreError::Refused(UpdateRefusal::Stale))
+    ));
+    ok(store.lift_restriction(&r, &lifted).await, "lift");
+    let (current, history) = ok(store.restriction(&phone).await, "read");
+    assert!(current.is_none());
+    assert_eq!(
+        history.iter().map(|e| e.change).collect::<Vec<_>>(),
+        vec![
+            RestrictionChange::Set,
+            RestrictionChange::Amended,
+            RestrictionChange::Lifted
+        ]
+    );
+    ok(
+        create(store, &app, &[], None, now).await,
+        "applies once lifted",
+    );
 }

@@ -13,15 +13,15 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use crate::domain::{
-    Application, ApplicationStatus, Inn, NumberCodes, NumberEvent, NumberLock, NumberRequest,
-    NumberState, OtpCode, PhoneNumber, SweepJob,
+    Application, ApplicationStatus, Inn, NumberCodes, NumberEvent, NumberLock, NumberState,
+    OtpCode, PhoneNumber, Restriction, RestrictionEvent, SweepJob,
 };
 use crate::ports::{
     ApplicationRepository, ApplicationUpdate, Clock, CreateRefusal, DependencyError,
     IdempotencyRecord, IdempotencyState, IdempotencyStore, InvalidCursor, NewApplication,
     NumberChange, NumberRegistry, OrganizationIndex, Page, Random, RateCharge, RateCounter,
-    ReviewIndex, ReviewQueue, ReviewTicket, SmsSender, StoreError, StoredApplication, StoredNumber,
-    StoredResponse, UpdateRefusal,
+    RestrictionRegistry, ReviewIndex, ReviewQueue, ReviewTicket, SmsSender, StateChange,
+    StoreError, StoredApplication, StoredNumber, StoredResponse, UpdateRefusal,
 };
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -125,6 +125,8 @@ struct Tables {
     numbers: HashMap<String, StoredNumber>,
     idempotency: HashMap<String, IdempotencyRecord>,
     counters: HashMap<(String, i64), u32>,
+    /// By phone: the restriction in force and every change of it.
+    restrictions: HashMap<String, (Option<Restriction>, Vec<RestrictionEvent>)>,
 }
 
 /// The store in memory. `failing` makes every call a dependency failure.
@@ -194,6 +196,9 @@ impl ApplicationRepository for MemoryStore {
                 existing.lock.clone(),
             )));
         }
+        if t.restrictions.get(&phone).is_some_and(|(r, _)| r.is_some()) {
+            return Err(StoreError::Refused(CreateRefusal::NumberRestricted));
+        }
         charge(&mut t, new.charges, new.now).map_err(|(counter, retry_after)| {
             StoreError::Refused(CreateRefusal::RateLimited {
                 counter,
@@ -214,6 +219,8 @@ impl ApplicationRepository for MemoryStore {
                 lock,
                 history,
                 codes,
+                restriction: None,
+                restriction_history: Vec::new(),
             },
         );
         t.applications.insert(
@@ -298,7 +305,14 @@ impl ApplicationRepository for MemoryStore {
 impl NumberRegistry for MemoryStore {
     async fn number(&self, phone: &PhoneNumber) -> Result<Option<StoredNumber>, DependencyError> {
         self.check()?;
-        Ok(lock(&self.tables).numbers.get(phone.as_ref()).cloned())
+        let t = lock(&self.tables);
+        Ok(t.numbers.get(phone.as_ref()).cloned().map(|mut n| {
+            if let Some((current, history)) = t.restrictions.get(phone.as_ref()) {
+                n.restriction = current.clone();
+                n.restriction_history = history.clone();
+            }
+            n
+        }))
     }
 
     async fn save_codes(
@@ -332,33 +346,57 @@ impl NumberRegistry for MemoryStore {
         Ok(())
     }
 
-    async fn deactivate(
-        &self,
-        codes: &NumberCodes,
-        request: &NumberRequest,
-        event: &NumberEvent,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError<UpdateRefusal>> {
+    async fn change_state(&self, change: StateChange<'_>) -> Result<(), StoreError<UpdateRefusal>> {
         self.check()?;
         let mut t = lock(&self.tables);
+        let new = change.lock;
         let n = t
             .numbers
-            .get_mut(codes.phone.as_ref())
+            .get_mut(new.phone.as_ref())
             .ok_or(StoreError::Refused(UpdateRefusal::Stale))?;
-        let ledger_current = n.codes.as_ref().map_or(0, |c| c.revision) + 1 == codes.revision;
+        let ledger_current = change
+            .codes
+            .is_none_or(|c| n.codes.as_ref().map_or(0, |s| s.revision) + 1 == c.revision);
         if !ledger_current
-            || n.lock.organization_inn != request.organization_inn
-            || n.lock.state != NumberState::Active
-            || n.lock.version != request.binding_version
+            || n.lock.organization_inn != new.organization_inn
+            || n.lock.state != change.from
+            || n.lock.version + 1 != new.version
         {
             return Err(StoreError::Refused(UpdateRefusal::Stale));
         }
-        n.lock.state = NumberState::Deactivated;
-        n.lock.version += 1;
-        n.lock.updated_at = now;
-        n.history.push(event.clone());
-        n.codes = Some(codes.clone());
+        n.lock.state = new.state;
+        n.lock.suspension = new.suspension.clone();
+        n.lock.version = new.version;
+        n.lock.updated_at = new.updated_at;
+        n.history.push(change.event.clone());
+        if let Some(codes) = change.codes {
+            n.codes = Some(codes.clone());
+        }
         Ok(())
+    }
+
+    async fn suspensions_due(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<NumberLock>, StoreError<InvalidCursor>> {
+        self.check()?;
+        let locks = lock(&self.tables)
+            .numbers
+            .values()
+            .filter(|n| n.lock.state == NumberState::Suspended)
+            .filter_map(|n| {
+                let ends = n.lock.suspension.as_ref()?.ends_at();
+                (ends < before).then(|| {
+                    (
+                        format!("{}#{}", sortable(ends), n.lock.phone),
+                        n.lock.clone(),
+                    )
+                })
+            })
+            .collect();
+        page_of(locks, "due:end_suspension", false, limit, cursor)
     }
 
     async fn rebind(
@@ -545,5 +583,74 @@ impl IdempotencyStore for MemoryStore {
             r.expires_at = expires_at;
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl RestrictionRegistry for MemoryStore {
+    async fn restriction(
+        &self,
+        phone: &PhoneNumber,
+    ) -> Result<(Option<Restriction>, Vec<RestrictionEvent>), DependencyError> {
+        self.check()?;
+        Ok(lock(&self.tables)
+            .restrictions
+            .get(phone.as_ref())
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn save_restriction(
+        &self,
+        r: &Restriction,
+        event: &RestrictionEvent,
+    ) -> Result<(), StoreError<UpdateRefusal>> {
+        self.check()?;
+        let mut t = lock(&self.tables);
+        let entry = t
+            .restrictions
+            .entry(r.phone.as_ref().to_owned())
+            .or_default();
+        let stored = entry.0.as_ref().map_or(0, |s| s.revision);
+        if stored + 1 != r.revision {
+            return Err(StoreError::Refused(UpdateRefusal::Stale));
+        }
+        entry.0 = Some(r.clone());
+        entry.1.push(event.clone());
+        Ok(())
+    }
+
+    async fn lift_restriction(
+        &self,
+        r: &Restriction,
+        event: &RestrictionEvent,
+    ) -> Result<(), StoreError<UpdateRefusal>> {
+        self.check()?;
+        let mut t = lock(&self.tables);
+        let entry = t
+            .restrictions
+            .entry(r.phone.as_ref().to_owned())
+            .or_default();
+        if entry.0.as_ref().map(|s| s.revision) != Some(r.revision) {
+            return Err(StoreError::Refused(UpdateRefusal::Stale));
+        }
+        entry.0 = None;
+        entry.1.push(event.clone());
+        Ok(())
+    }
+
+    async fn restrictions(
+        &self,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<Restriction>, StoreError<InvalidCursor>> {
+        self.check()?;
+        let items = lock(&self.tables)
+            .restrictions
+            .values()
+            .filter_map(|(r, _)| r.clone())
+            .map(|r| (format!("{}#{}", sortable(r.restricted_at), r.phone), r))
+            .collect();
+        page_of(items, "restrictions", true, limit, cursor)
     }
 }

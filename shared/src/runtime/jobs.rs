@@ -79,6 +79,7 @@ pub async fn sweep(services: &Services, _event: LambdaEvent<Value>) -> Result<Va
         documents_expired = report.documents_expired,
         overdue_marked = report.overdue_marked,
         requeued = report.requeued,
+        suspensions_ended = report.suspensions_ended,
         skipped = report.skipped,
         truncated = ?truncated,
         "sweep finished"
@@ -88,6 +89,7 @@ pub async fn sweep(services: &Services, _event: LambdaEvent<Value>) -> Result<Va
         "documents_expired": report.documents_expired,
         "overdue_marked": report.overdue_marked,
         "requeued": report.requeued,
+        "suspensions_ended": report.suspensions_ended,
         "skipped": report.skipped,
         "truncated": !truncated.is_empty(),
         "truncated_jobs": truncated,

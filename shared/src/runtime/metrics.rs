@@ -30,6 +30,9 @@ pub const METRICS: &[&str] = &[
     "ReviewsRequeued",
     "Deactivations",
     "Rebinds",
+    "Suspensions",
+    "Resumptions",
+    "RestrictedRefusals",
     "SmsSendFailures",
     "ServiceUnavailable",
 ];

@@ -63,8 +63,8 @@ pub(super) async fn list_numbers(
         "state",
         NumberState::parse,
         (
-            "state: pending, active или deactivated",
-            "state: pending, active or deactivated",
+            "state: pending, active, suspended или deactivated",
+            "state: pending, active, suspended or deactivated",
         ),
     )?;
     let page = app::list_numbers(

@@ -46,11 +46,13 @@ pub(crate) async fn dispatch(
             check_status::list_applications(services, ctx, req, caller).await
         }
         Route::ListNumbers => check_status::list_numbers(services, ctx, req, caller).await,
-        Route::RequestDeactivation => {
-            deactivate::request(services, req, caller, path_phone(params)?).await
+        Route::RequestDeactivation | Route::RequestSuspension | Route::RequestResumption => {
+            let kind = action_kind(route);
+            deactivate::request(services, ctx, req, caller, path_phone(params)?, kind).await
         }
-        Route::ConfirmDeactivation => {
-            deactivate::confirm(services, req, caller, path_phone(params)?).await
+        Route::ConfirmDeactivation | Route::ConfirmSuspension | Route::ConfirmResumption => {
+            let kind = action_kind(route);
+            deactivate::confirm(services, ctx, req, caller, path_phone(params)?, kind).await
         }
         Route::RebindEmployee => {
             rebind_employee::rebind(services, ctx, req, caller, path_phone(params)?).await
@@ -59,6 +61,26 @@ pub(crate) async fn dispatch(
         Route::Decide => {
             review_decision::decide(services, ctx, req, caller, application_id(params)?).await
         }
+        Route::PutRestriction => {
+            review_decision::put_restriction(services, req, caller, path_phone(params)?).await
+        }
+        Route::DeleteRestriction => {
+            review_decision::delete_restriction(services, req, caller, path_phone(params)?).await
+        }
+        Route::GetRestriction => {
+            review_decision::get_restriction(services, caller, path_phone(params)?).await
+        }
+        Route::ListRestrictions => review_decision::list_restrictions(services, req).await,
+    }
+}
+
+/// The kind of number change a route requests or confirms.
+fn action_kind(route: Route) -> crate::domain::ActionKind {
+    use crate::domain::ActionKind;
+    match route {
+        Route::RequestSuspension | Route::ConfirmSuspension => ActionKind::Suspend,
+        Route::RequestResumption | Route::ConfirmResumption => ActionKind::Resume,
+        _ => ActionKind::Deactivate,
     }
 }
 

@@ -1,4 +1,6 @@
-//! `review-decision` (operator scope): `GET /v1/reviews`, `POST /v1/applications/{id}/decision`.
+//! `review-decision` (operator scope): `GET /v1/reviews`, `POST /v1/applications/{id}/decision`,
+//! and restricted numbers: `PUT`, `DELETE`, `GET /v1/numbers/{phone}/restriction`,
+//! `GET /v1/restrictions`.
 
 use uuid::Uuid;
 
@@ -8,7 +10,8 @@ use crate::api::problem::{FieldCode, FieldError};
 use crate::api::{ApiError, ApiRequest, ApiResponse, Ctx, json_response, views};
 use crate::app::{self, Caller, Services};
 use crate::domain::{
-    ApplicationStatus, Decision, DocumentType, REVIEW_QUEUE_STATUSES, RejectionReason,
+    ApplicationStatus, Decision, DocumentType, PhoneNumber, REVIEW_QUEUE_STATUSES, RejectionReason,
+    RestrictionReason,
 };
 
 pub(super) async fn list(services: &Services, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -112,4 +115,87 @@ pub(super) async fn decide(
     let decision = super::object_body(req, parse_decision)?;
     app::decide(services, id, &decision, sub).await?;
     super::application_response(services, ctx, id, caller).await
+}
+
+fn operator(caller: &Caller) -> Result<&str, ApiError> {
+    match caller {
+        Caller::Operator { sub } => Ok(sub),
+        Caller::Organization { .. } => Err(ApiError::Forbidden),
+    }
+}
+
+/// `PUT /v1/numbers/{phone}/restriction` `{reason, comment}`: sets or amends it; 200.
+pub(super) async fn put_restriction(
+    services: &Services,
+    req: &ApiRequest,
+    caller: &Caller,
+    phone: PhoneNumber,
+) -> Result<ApiResponse, ApiError> {
+    let sub = operator(caller)?;
+    let (reason, comment) = super::object_body(req, |obj, errors| {
+        let reason = obj
+            .string("reason", FieldCode::InvalidValue, errors)
+            .and_then(|r| {
+                RestrictionReason::parse(r)
+                    .ok_or_else(|| {
+                        errors.push(FieldError::new(
+                            "reason",
+                            FieldCode::InvalidValue,
+                            "Причина: personal_account, fraud_report или other",
+                            "Reason: personal_account, fraud_report or other",
+                        ))
+                    })
+                    .ok()
+            });
+        let comment = comment(obj, errors);
+        if comment.is_none() && !errors.0.iter().any(|e| e.field == "comment") {
+            errors.push(FieldError::missing("comment"));
+        }
+        Some((reason?, comment?))
+    })?;
+    let restriction = app::set_restriction(services, &phone, reason, comment, sub).await?;
+    Ok(json_response(200, &views::restriction(&restriction)))
+}
+
+/// `DELETE /v1/numbers/{phone}/restriction` (optional `{comment}`): lifts it; 200 with the
+/// number's restriction record (no restriction in force, the lifting last in its history).
+pub(super) async fn delete_restriction(
+    services: &Services,
+    req: &ApiRequest,
+    caller: &Caller,
+    phone: PhoneNumber,
+) -> Result<ApiResponse, ApiError> {
+    let sub = operator(caller)?;
+    let comment = if req.body.is_empty() {
+        None
+    } else {
+        super::object_body(req, |obj, errors| Some(comment(obj, errors)))?
+    };
+    app::lift_restriction(services, &phone, comment, sub).await?;
+    get_restriction(services, caller, phone).await
+}
+
+/// `GET /v1/numbers/{phone}/restriction`: the restriction in force, if any, and its
+/// changes; 404 for a number never restricted.
+pub(super) async fn get_restriction(
+    services: &Services,
+    caller: &Caller,
+    phone: PhoneNumber,
+) -> Result<ApiResponse, ApiError> {
+    operator(caller)?;
+    let (current, history) = app::restriction_of(services, &phone).await?;
+    Ok(json_response(
+        200,
+        &views::restriction_record(&phone, current.as_ref(), &history),
+    ))
+}
+
+/// `GET /v1/restrictions?limit&cursor`: restrictions in force, most recently set first.
+pub(super) async fn list_restrictions(
+    services: &Services,
+    req: &ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    let query = super::list_query(req, "", |_| None::<()>, ("", ""))?;
+    let page = app::list_restrictions(services, query.limit, query.cursor.as_deref()).await?;
+    Ok(json_response(200, &views::restriction_list(&page)))
 }

@@ -43,6 +43,16 @@ pub fn document() -> Value {
                 "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } },
             }),
         );
+        for (status, description, schema) in operations::other_successes(spec.route) {
+            responses.insert(
+                status.to_string(),
+                json!({
+                    "description": description,
+                    "headers": { Header::RequestId.name(): Header::RequestId.reference(), Header::ETag.name(): Header::ETag.reference() },
+                    "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } },
+                }),
+            );
+        }
         for (status, description) in doc.problems {
             let mut headers = Map::new();
             headers.insert(
@@ -118,6 +128,16 @@ fn schemas() -> Value {
     generator.subschema_for::<requests::DeactivationConfirmation>();
     generator.subschema_for::<requests::Decision>();
     generator.subschema_for::<requests::EmployeeBody>();
+    generator.subschema_for::<views::SuspensionRequested>();
+    generator.subschema_for::<views::ResumptionRequested>();
+    generator.subschema_for::<views::RestrictionView>();
+    generator.subschema_for::<views::RestrictionRecord>();
+    generator.subschema_for::<views::RestrictionList>();
+    generator.subschema_for::<requests::SuspensionRequest>();
+    generator.subschema_for::<requests::SuspensionConfirmation>();
+    generator.subschema_for::<requests::ResumptionConfirmation>();
+    generator.subschema_for::<requests::RestrictionRequest>();
+    generator.subschema_for::<requests::RestrictionLift>();
     Value::Object(generator.take_definitions(true).into_iter().collect())
 }
 

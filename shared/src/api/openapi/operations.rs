@@ -113,6 +113,8 @@ pub enum Body {
     Json(&'static str, Value),
     /// An empty object, or nothing at all.
     Empty,
+    /// A schema, or nothing at all.
+    Optional(&'static str),
 }
 
 impl Body {
@@ -123,6 +125,12 @@ impl Body {
                 "content": { "application/json": {
                     "schema": { "$ref": format!("#/components/schemas/{schema}") },
                     "example": example,
+                } },
+            }),
+            Self::Optional(schema) => json!({
+                "required": false,
+                "content": { "application/json": {
+                    "schema": { "$ref": format!("#/components/schemas/{schema}") },
                 } },
             }),
             Self::Empty => json!({
@@ -180,6 +188,29 @@ fn read(extra: &[(u16, Option<&'static str>)]) -> Vec<(u16, Option<&'static str>
     all.sort_by_key(|(s, _)| *s);
     all
 }
+
+/// Success responses a route gives besides its main one: an operator's suspension and
+/// resumption are made at once (200 with the number) where an organization gets a code.
+pub fn other_successes(route: Route) -> &'static [(u16, &'static str, &'static str)] {
+    match route {
+        Route::RequestSuspension => &[(
+            200,
+            "An operator's suspension, made at once: the number",
+            "Number",
+        )],
+        Route::RequestResumption => &[(
+            200,
+            "An operator's resumption, made at once: the number",
+            "Number",
+        )],
+        _ => &[],
+    }
+}
+
+const CODE_LOCK_423: &str = "The code is spent, or ten wrong codes for this number today (otp_attempts_exceeded; Retry-After tells when new codes can be had)";
+const NEW_CODE_423: &str =
+    "Ten wrong codes for this number today: no new code before Retry-After (otp_attempts_exceeded)";
+const REPLACED_410: &str = "The code's five minutes are over, or a later request for the number replaced this one (otp_expired)";
 
 pub fn operation(route: Route) -> OperationDoc {
     use Param::*;
@@ -366,6 +397,123 @@ pub fn operation(route: Route) -> OperationDoc {
             )),
             success: (200, "Decided", "Application", &[]),
             problems: with_body(&[(404, None), (409, None)]),
+        },
+        Route::RequestSuspension => OperationDoc {
+            id: "requestSuspension",
+            summary: "Suspend an active number (temporary deactivation). An organization gets a code sent to the number; an operator suspends at once for policy_violation, with a comment, and only an operator lifts that",
+            params: &[Phone],
+            body: Some(Body::Json(
+                "SuspensionRequest",
+                json!({ "reason": "division_closed", "comment": "Отдел на реорганизации" }),
+            )),
+            success: (
+                202,
+                "A code was sent (organization)",
+                "SuspensionRequested",
+                &[],
+            ),
+            problems: with_body(&[
+                (404, None),
+                (409, None),
+                (423, Some(NEW_CODE_423)),
+                (429, None),
+            ]),
+        },
+        Route::ConfirmSuspension => OperationDoc {
+            id: "confirmSuspension",
+            summary: "Confirm a suspension with the code; the number becomes suspended (still bound, not usable)",
+            params: &[Phone],
+            body: Some(Body::Json(
+                "SuspensionConfirmation",
+                json!({ "suspension_id": "8d2f4c1a-7e3b-4a5c-9d6e-0f1a2b3c4d5e", "code": "654321" }),
+            )),
+            success: (200, "Suspended", "Number", &[Header::ETag]),
+            problems: with_body(&[
+                (404, None),
+                (409, None),
+                (410, Some(REPLACED_410)),
+                (423, Some(CODE_LOCK_423)),
+            ]),
+        },
+        Route::RequestResumption => OperationDoc {
+            id: "requestResumption",
+            summary: "Resume a suspended number. An organization gets a code sent to the number (not for an operator's suspension: 409); an operator resumes at once",
+            params: &[Phone],
+            body: Some(Body::Empty),
+            success: (
+                202,
+                "A code was sent (organization)",
+                "ResumptionRequested",
+                &[],
+            ),
+            problems: with_body(&[
+                (404, None),
+                (409, None),
+                (423, Some(NEW_CODE_423)),
+                (429, None),
+            ]),
+        },
+        Route::ConfirmResumption => OperationDoc {
+            id: "confirmResumption",
+            summary: "Confirm a resumption with the code; the number is active again with the same employee",
+            params: &[Phone],
+            body: Some(Body::Json(
+                "ResumptionConfirmation",
+                json!({ "resumption_id": "8d2f4c1a-7e3b-4a5c-9d6e-0f1a2b3c4d5e", "code": "654321" }),
+            )),
+            success: (200, "Active again", "Number", &[Header::ETag]),
+            problems: with_body(&[
+                (404, None),
+                (409, None),
+                (410, Some(REPLACED_410)),
+                (423, Some(CODE_LOCK_423)),
+            ]),
+        },
+        Route::PutRestriction => OperationDoc {
+            id: "putRestriction",
+            summary: "Restrict a number (used in a personal account, reported for fraud): applications for it get 409 number_restricted until lifted. Amends the restriction in force",
+            params: &[Phone],
+            body: Some(Body::Json(
+                "RestrictionRequest",
+                json!({ "reason": "personal_account", "comment": "Номер использовался в личном кабинете физлица" }),
+            )),
+            success: (200, "Restricted", "Restriction", &[]),
+            problems: with_body(&[]),
+        },
+        Route::DeleteRestriction => OperationDoc {
+            id: "deleteRestriction",
+            summary: "Lift a number's restriction (after the official request to support); applications for it go through again",
+            params: &[Phone],
+            body: Some(Body::Optional("RestrictionLift")),
+            success: (
+                200,
+                "Lifted: the number's restriction record",
+                "RestrictionRecord",
+                &[],
+            ),
+            problems: with_body(&[(
+                404,
+                Some("The number has no restriction in force (not_found)"),
+            )]),
+        },
+        Route::GetRestriction => OperationDoc {
+            id: "getRestriction",
+            summary: "A number's restriction in force, if any, and every change of it",
+            params: &[Phone],
+            body: None,
+            success: (200, "The restriction record", "RestrictionRecord", &[]),
+            problems: read(&[
+                (404, Some("The number was never restricted (not_found)")),
+                (422, None),
+            ]),
+        },
+        Route::ListRestrictions => OperationDoc {
+            id: "listRestrictions",
+            summary: "Restrictions in force, most recently set first",
+            params: &[ReviewLimit, ReviewCursor],
+            body: None,
+            success: (200, "A page of restrictions", "RestrictionList", &[]),
+            problems: read(&[(422, None)]),
         },
     }
 }

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use uuid::Uuid;
 
 use crate::api::views::DocumentBody;
-use crate::domain::{DeactivationReason, DocumentType, RejectionReason};
+use crate::domain::{DeactivationReason, DocumentType, RejectionReason, RestrictionReason};
 
 /// The applying organization.
 #[derive(JsonSchema)]
@@ -121,6 +121,52 @@ pub struct Decision {
     /// Required to request documents.
     #[schemars(length(min = 1))]
     documents: Option<Vec<DocumentType>>,
+    #[schemars(length(max = 2000))]
+    comment: Option<String>,
+}
+
+/// Why the number is to be suspended. An operator (who suspends at once, without a code)
+/// must give `policy_violation` and a comment.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuspensionRequest {
+    reason: DeactivationReason,
+    #[schemars(length(max = 2000))]
+    comment: Option<String>,
+}
+
+/// The suspension to confirm, with its code.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuspensionConfirmation {
+    suspension_id: Uuid,
+    #[schemars(regex(pattern = r"^[0-9]{6}$"))]
+    code: String,
+}
+
+/// The resumption to confirm, with its code.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResumptionConfirmation {
+    resumption_id: Uuid,
+    #[schemars(regex(pattern = r"^[0-9]{6}$"))]
+    code: String,
+}
+
+/// A restriction to put on a number, or the amended one.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestrictionRequest {
+    reason: RestrictionReason,
+    /// Why, for the support team (the official request, the account concerned).
+    #[schemars(length(min = 1, max = 2000))]
+    comment: String,
+}
+
+/// Lifting a restriction, optionally saying why (the support request that allows it).
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestrictionLift {
     #[schemars(length(max = 2000))]
     comment: Option<String>,
 }

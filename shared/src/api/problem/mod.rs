@@ -210,6 +210,9 @@ pub struct ProblemBody {
     /// For `invalid_state`: the status or state that does not allow the action.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_status: Option<String>,
+    /// For `number_restricted`: whom to ask, and the reference to quote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub support: Option<crate::api::views::SupportView>,
 }
 
 /// Every way a request can fail, as clients see it.
@@ -226,7 +229,11 @@ pub enum ApiError {
     NumberBoundToAnotherOrganization,
     ApplicationInProgress(Uuid),
     NumberAlreadyActive,
+    /// An operator restricted the number (SPEC 4.13): support contacts and the reference.
+    NumberRestricted(Box<crate::api::views::SupportView>),
     InvalidState(&'static str),
+    /// Only an operator resumes a number an operator suspended.
+    SuspendedByOperator,
     RequestInProgress,
     OtpExpired,
     OtpInvalid {
@@ -270,6 +277,7 @@ impl ApiError {
         "number_already_active",
         "invalid_state",
         "request_in_progress",
+        "number_restricted",
         "otp_expired",
         "otp_invalid",
         "otp_attempts_exceeded",
@@ -295,6 +303,8 @@ impl ApiError {
             Self::NumberBoundToAnotherOrganization
             | Self::ApplicationInProgress(_)
             | Self::NumberAlreadyActive
+            | Self::NumberRestricted(_)
+            | Self::SuspendedByOperator
             | Self::InvalidState(_)
             | Self::BindingChanged
             | Self::RequestInProgress => 409,
@@ -321,7 +331,10 @@ impl ApiError {
             Self::NumberBoundToAnotherOrganization => "number_bound_to_another_organization",
             Self::ApplicationInProgress(_) => "application_in_progress",
             Self::NumberAlreadyActive => "number_already_active",
-            Self::InvalidState(_) | Self::BindingChanged => "invalid_state",
+            Self::NumberRestricted(_) => "number_restricted",
+            Self::InvalidState(_) | Self::BindingChanged | Self::SuspendedByOperator => {
+                "invalid_state"
+            }
             Self::RequestInProgress => "request_in_progress",
             Self::OtpExpired => "otp_expired",
             Self::OtpInvalid { .. } => "otp_invalid",
@@ -356,6 +369,7 @@ impl ApiError {
             attempts_left: None,
             retry_after: None,
             current_status: None,
+            support: None,
         };
         let mut headers = Vec::new();
         match self {
@@ -366,6 +380,8 @@ impl ApiError {
             Self::OtpInvalid { attempts_left } => body.attempts_left = Some(*attempts_left),
             Self::InvalidState(status) => body.current_status = Some((*status).to_owned()),
             Self::BindingChanged => body.current_status = Some("active".to_owned()),
+            Self::SuspendedByOperator => body.current_status = Some("suspended".to_owned()),
+            Self::NumberRestricted(support) => body.support = Some((**support).clone()),
             Self::ResendTooEarly { retry_after }
             | Self::RateLimited { retry_after }
             | Self::CodesLocked { retry_after } => {
@@ -427,6 +443,12 @@ mod tests {
             ApiError::NumberBoundToAnotherOrganization,
             ApiError::ApplicationInProgress(Uuid::nil()),
             ApiError::NumberAlreadyActive,
+            ApiError::NumberRestricted(Box::new(crate::api::views::SupportView {
+                reference: "r".into(),
+                phone: "p".into(),
+                email: "e".into(),
+            })),
+            ApiError::SuspendedByOperator,
             ApiError::InvalidState("x"),
             ApiError::RequestInProgress,
             ApiError::OtpExpired,

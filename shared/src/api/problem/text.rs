@@ -54,6 +54,16 @@ impl ApiError {
                 pick("Номер уже активирован", "Number already active"),
                 pick("Этот номер уже активирован для вашей организации.", "This number is already active for your organization.").into(),
             ),
+            Self::NumberRestricted { .. } => (
+                pick("Номер ограничен", "Number restricted"),
+                pick("Номер использовался в личном кабинете или ограничен по другой причине; привязать его можно только после официального обращения в поддержку. Укажите в обращении номер из support.reference.",
+                     "The number was used in a personal account or is restricted for another reason; it can be bound only after an official request to support. Quote support.reference in the request.").into(),
+            ),
+            Self::SuspendedByOperator => (
+                pick("Номер приостановлен оператором", "Suspended by an operator"),
+                pick("Номер приостановлен оператором из-за нарушения правил; возобновить его может только оператор поддержки.",
+                     "An operator suspended the number for a rules violation; only a support operator can resume it.").into(),
+            ),
             Self::InvalidState(status) => (
                 pick("Действие недоступно в текущем статусе", "Invalid state"),
                 if en {

@@ -13,11 +13,13 @@ use serde::{Serialize, Serializer};
 
 pub use application::{
     ApplicationCreated, ApplicationView, CodeConfirmed, CodeResent, DocumentBody, OtpState,
-    application, confirmed, resent, submitted,
+    SupportView, application, confirmed, resent, submitted,
 };
 pub use lists::{ApplicationList, NumberList, application_list, number_list};
 pub use number::{
-    DeactivationActView, DeactivationRequested, NumberView, act, deactivation_requested, number,
+    ChangeRequested, DeactivationActView, DeactivationRequested, NumberView, RestrictionList,
+    RestrictionRecord, RestrictionView, ResumptionRequested, SuspensionRequested, act,
+    change_requested, number, restriction, restriction_list, restriction_record,
 };
 pub use reviews::{ReviewList, reviews};
 

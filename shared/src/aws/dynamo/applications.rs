@@ -107,7 +107,8 @@ impl ApplicationRepository for DynamoStore {
             "SET #state = :pending, org_inn = :inn, application_id = :app, hold_until = :hold, \
              updated_at = :now, employee = :employee, phone = :phone, bound_at = :now, \
              gsi3pk = :org_numbers, gsi3sk = :taken, \
-             binding_base = if_not_exists(version, :zero) ADD version :one",
+             binding_base = if_not_exists(version, :zero) \
+             REMOVE suspension, gsi2pk, gsi2sk ADD version :one",
             "attribute_not_exists(pk) OR #state = :deactivated OR (#state = :pending AND hold_until <= :now_ms)",
             vec![
                 (":pending", s("pending")),
@@ -130,6 +131,13 @@ impl ApplicationRepository for DynamoStore {
             number_event_item(&lock.phone, new.number_event, app.id)?,
             None,
             &[],
+        )?;
+        // A restriction set by an operator keeps the number out of every new binding.
+        tx.check(
+            Role::Restriction,
+            keys::number_pk(&lock.phone),
+            keys::RESTRICTION_SK,
+            "attribute_not_exists(pk)",
         )?;
         tx.charges(new.charges)?;
         if let Some(claim) = new.idempotency {
@@ -182,6 +190,9 @@ impl ApplicationRepository for DynamoStore {
                     lock_from_item(&item)?,
                 )));
             }
+        }
+        if refused.of(Role::Restriction).is_some() {
+            return Err(StoreError::Refused(CreateRefusal::NumberRestricted));
         }
         if let Some((counter, retry_after)) = refused.rate_limited(new.charges, new.now) {
             return Err(StoreError::Refused(CreateRefusal::RateLimited {

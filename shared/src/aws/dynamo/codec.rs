@@ -126,6 +126,7 @@ pub fn lock_from_item(item: &Item) -> Result<NumberLock, DependencyError> {
     let state = match get_s(item, "state")? {
         "pending" => NumberState::Pending,
         "active" => NumberState::Active,
+        "suspended" => NumberState::Suspended,
         "deactivated" => NumberState::Deactivated,
         other => return Err(corrupt(&format!("state {other}"))),
     };
@@ -158,6 +159,10 @@ pub fn lock_from_item(item: &Item) -> Result<NumberLock, DependencyError> {
                     .map_err(|_| corrupt("bound_at"))?
                     .with_timezone(&Utc),
             ),
+            None => None,
+        },
+        suspension: match item.get("suspension") {
+            Some(_) => Some(doc(item, "suspension")?),
             None => None,
         },
     })

@@ -13,7 +13,7 @@ impl DynamoStore {
     /// One page of `index`'s partition `partition` (oldest first unless `newest_first`),
     /// keys below `before` when given, each item decoded by `decode`.
     #[allow(clippy::too_many_arguments)]
-    async fn index_page<T>(
+    pub(super) async fn index_page<T>(
         &self,
         index: &str,
         partition: String,

@@ -45,6 +45,21 @@ pub const LOCK_SK: &str = "L";
 pub const CODES_SK: &str = "C";
 pub const APPLICATION_SK: &str = "A";
 pub const IDEMPOTENCY_SK: &str = "I";
+/// A number's restriction in force (SPEC 4.13).
+pub const RESTRICTION_SK: &str = "R";
+
+/// A change of a number's restriction, in the number's partition.
+pub fn restriction_history_sk(at: DateTime<Utc>, discriminator: Uuid) -> String {
+    format!("RH#{}#{discriminator}", time(at))
+}
+
+/// Restrictions in force, in the status-and-age index.
+pub const RESTRICTIONS_PK: &str = "RESTRICTIONS";
+
+/// Suspended numbers by the end of their suspension, in the timer index.
+pub fn suspension_timer_pk() -> String {
+    timer_pk(SweepJob::EndSuspension)
+}
 
 /// A number's history entry: its time, then what it came from (application or request).
 pub fn number_history_sk(at: DateTime<Utc>, discriminator: Uuid) -> String {

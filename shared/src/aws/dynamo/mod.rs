@@ -8,6 +8,8 @@
 //! | number lock | `NUM#<phone>` | `L` |
 //! | number history | `NUM#<phone>` | `H#<time>#<id>` |
 //! | number code ledger | `NUM#<phone>` | `C` |
+//! | number restriction | `NUM#<phone>` | `R` |
+//! | restriction history | `NUM#<phone>` | `RH#<time>#<id>` |
 //! | idempotency record | `IDEM#<hash of org and key>` | `I` |
 //! | rate counter | `RATE#ORG#<inn>` / `RATE#PHONE#<phone>` | `W#<day index>` |
 //!
@@ -15,7 +17,9 @@
 //! status-and-age index, and, while the sweeper has a job for them, `gsi2pk = TIMER#<job>`,
 //! `gsi2sk = <due>#<id>` for the timer index (sparse: an application without a timer is
 //! not in it). Applications and number locks carry `gsi3pk = ORG#<inn>#APP` / `ORG#<inn>#NUM`,
-//! `gsi3sk = <submitted or taken>#<id or phone>` for the index by organization. Expiry is
+//! `gsi3sk = <submitted or taken>#<id or phone>` for the index by organization. A restriction
+//! carries `gsi1pk = RESTRICTIONS`, `gsi1sk = <set>#<phone>` (the operators' list); a suspended
+//! number's lock `gsi2pk = TIMER#end_suspension`, `gsi2sk = <end>#<phone>`. Expiry is
 //! always checked in code; TTL only cleans up.
 
 mod applications;
@@ -24,6 +28,7 @@ mod idempotency;
 mod index;
 mod keys;
 mod numbers;
+mod restrictions;
 mod tx;
 
 use aws_sdk_dynamodb::Client;

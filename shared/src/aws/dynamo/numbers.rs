@@ -9,12 +9,14 @@ use uuid::Uuid;
 
 use super::DynamoStore;
 use super::codec::{doc, get_s, json, lock_from_item, n, number_event_item, s};
-use super::keys::{self, CODES_SK, LOCK_SK, time};
+use super::keys::{self, CODES_SK, LOCK_SK, RESTRICTION_SK, time};
 use super::tx::{Outcome, Role, Tx};
-use crate::domain::{NumberCodes, NumberLock, NumberRequest, PhoneNumber};
+use crate::domain::{
+    NumberCodes, NumberLock, NumberState, PhoneNumber, Restriction, RestrictionEvent,
+};
 use crate::ports::{
-    DependencyError, NumberEvent, NumberRegistry, RateCharge, StoreError, StoredNumber,
-    UpdateRefusal,
+    DependencyError, InvalidCursor, NumberEvent, NumberRegistry, Page, RateCharge, StateChange,
+    StoreError, StoredNumber, UpdateRefusal,
 };
 
 /// The number's code ledger, conditioned on the revision it was read at.
@@ -46,11 +48,17 @@ impl NumberRegistry for DynamoStore {
         let mut lock = None;
         let mut history = Vec::new();
         let mut codes = None;
+        let mut restriction = None;
+        let mut restriction_history = Vec::new();
         for item in &items {
             match get_s(item, "sk")? {
                 LOCK_SK => lock = Some(lock_from_item(item)?),
                 CODES_SK => codes = Some(doc::<NumberCodes>(item, "doc")?),
+                RESTRICTION_SK => restriction = Some(doc::<Restriction>(item, "doc")?),
                 sk if sk.starts_with("H#") => history.push(doc::<NumberEvent>(item, "doc")?),
+                sk if sk.starts_with("RH#") => {
+                    restriction_history.push(doc::<RestrictionEvent>(item, "doc")?);
+                }
                 _ => {}
             }
         }
@@ -58,6 +66,8 @@ impl NumberRegistry for DynamoStore {
             lock,
             history,
             codes,
+            restriction,
+            restriction_history,
         }))
     }
 
@@ -80,33 +90,48 @@ impl NumberRegistry for DynamoStore {
         }
     }
 
-    async fn deactivate(
-        &self,
-        codes: &NumberCodes,
-        request: &NumberRequest,
-        event: &NumberEvent,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError<UpdateRefusal>> {
+    async fn change_state(&self, change: StateChange<'_>) -> Result<(), StoreError<UpdateRefusal>> {
+        let lock = change.lock;
         let mut tx = Tx::new(self);
-        put_codes(&mut tx, codes)?;
+        if let Some(codes) = change.codes {
+            put_codes(&mut tx, codes)?;
+        }
+        let mut values = vec![
+            (":to", s(lock.state.as_str())),
+            (":from", s(change.from.as_str())),
+            (":inn", s(lock.organization_inn.as_ref())),
+            (":old", n(lock.version - 1)),
+            (":new", n(lock.version)),
+            (":now", s(time(lock.updated_at))),
+        ];
+        // A suspension carries its end in the timer index, where the sweeper finds it.
+        let expression = match (&lock.suspension, lock.state) {
+            (Some(suspension), NumberState::Suspended) => {
+                values.push((":suspension", s(json(suspension)?)));
+                values.push((":timer", s(keys::suspension_timer_pk())));
+                values.push((
+                    ":due",
+                    s(format!("{}#{}", time(suspension.ends_at()), lock.phone)),
+                ));
+                "SET #state = :to, updated_at = :now, version = :new, suspension = :suspension, \
+                 gsi2pk = :timer, gsi2sk = :due"
+            }
+            _ => {
+                "SET #state = :to, updated_at = :now, version = :new \
+                 REMOVE suspension, gsi2pk, gsi2sk"
+            }
+        };
         tx.update(
             Role::Lock,
-            keys::number_pk(&codes.phone),
+            keys::number_pk(&lock.phone),
             LOCK_SK,
-            "SET #state = :deactivated, updated_at = :now ADD version :one",
-            "#state = :active AND org_inn = :inn AND version = :binding",
-            vec![
-                (":deactivated", s("deactivated")),
-                (":active", s("active")),
-                (":inn", s(request.organization_inn.as_ref())),
-                (":binding", n(request.binding_version)),
-                (":now", s(time(now))),
-                (":one", n(1)),
-            ],
+            expression,
+            "#state = :from AND org_inn = :inn AND version = :old",
+            values,
         )?;
         tx.put(
             Role::NumberHistory,
-            number_event_item(&codes.phone, event, request.id)?,
+            number_event_item(&lock.phone, change.event, change.discriminator)?,
             None,
             &[],
         )?;
@@ -115,9 +140,27 @@ impl NumberRegistry for DynamoStore {
             Outcome::Refused(refused) => Err(StoreError::Refused(refused.as_update(
                 &[Role::Codes, Role::Lock],
                 &[],
-                now,
+                lock.updated_at,
             )?)),
         }
+    }
+
+    async fn suspensions_due(
+        &self,
+        before: chrono::DateTime<Utc>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<NumberLock>, StoreError<InvalidCursor>> {
+        self.index_page(
+            keys::TIMER_INDEX,
+            keys::suspension_timer_pk(),
+            Some(before),
+            false,
+            limit,
+            cursor,
+            lock_from_item,
+        )
+        .await
     }
 
     async fn rebind(

@@ -3,8 +3,8 @@
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, Put, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem, Update,
+    AttributeValue, CancellationReason, ConditionCheck, Delete, Put,
+    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
@@ -25,6 +25,8 @@ pub enum Role {
     Lock,
     NumberHistory,
     Codes,
+    Restriction,
+    RestrictionHistory,
     /// The charge at this index of the charges given.
     Charge(usize),
     Idempotency,
@@ -164,6 +166,52 @@ impl<'a> Tx<'a> {
         let u = u.build().map_err(|e| DependencyError::new(SERVICE, e))?;
         self.items
             .push((role, TransactWriteItem::builder().update(u).build()));
+        Ok(self)
+    }
+
+    /// Fails the transaction unless `condition` holds for the item at (`pk`, `sk`), which
+    /// it leaves as it is.
+    pub fn check(
+        &mut self,
+        role: Role,
+        pk: String,
+        sk: &str,
+        condition: &str,
+    ) -> Result<&mut Self, DependencyError> {
+        let c = ConditionCheck::builder()
+            .table_name(&self.store.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .condition_expression(condition)
+            .build()
+            .map_err(|e| DependencyError::new(SERVICE, e))?;
+        self.items.push((
+            role,
+            TransactWriteItem::builder().condition_check(c).build(),
+        ));
+        Ok(self)
+    }
+
+    /// Deletes the item at (`pk`, `sk`) if `condition` holds.
+    pub fn delete(
+        &mut self,
+        role: Role,
+        pk: String,
+        sk: &str,
+        condition: &str,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<&mut Self, DependencyError> {
+        let mut d = Delete::builder()
+            .table_name(&self.store.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .condition_expression(condition);
+        for (k, v) in values {
+            d = d.expression_attribute_values(k, v);
+        }
+        let d = d.build().map_err(|e| DependencyError::new(SERVICE, e))?;
+        self.items
+            .push((role, TransactWriteItem::builder().delete(d).build()));
         Ok(self)
     }
 
