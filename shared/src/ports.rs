@@ -200,6 +200,9 @@ pub struct ApplicationUpdate<'a> {
     pub application: &'a Application,
     pub history: &'a [HistoryEntry],
     pub number: Option<NumberChange>,
+    /// A replacement's approval: the number it replaces is deactivated in the same
+    /// transaction, if it has not changed since read.
+    pub replaced: Option<StateChange<'a>>,
     pub charges: &'a [RateCharge],
     pub now: DateTime<Utc>,
 }

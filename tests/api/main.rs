@@ -11,6 +11,7 @@ mod numbers;
 mod openapi;
 mod otp;
 mod personal_data;
+mod replacement;
 mod restrictions;
 mod review;
 mod schema;

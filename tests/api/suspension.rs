@@ -22,6 +22,8 @@ async fn a_suspended_number_stays_bound_and_resumes_with_the_same_employee() {
     let (token, _) = app.active_number(&org, &phone).await;
     let before = app.number(&token, &phone).await;
     let employee = before.body["employee"].clone();
+    // History is ordered by time; the test clock stands still unless moved.
+    app.advance(Duration::seconds(1));
 
     let r = app
         .number_action(

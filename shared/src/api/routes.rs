@@ -68,6 +68,7 @@ impl Route {
             | Self::ConfirmDeactivation
             | Self::ConfirmSuspension
             | Self::ConfirmResumption
+            | Self::ReplaceNumber
             | Self::RebindEmployee => Access::Organization,
         }
     }
@@ -100,6 +101,7 @@ pub enum Route {
     ConfirmSuspension,
     RequestResumption,
     ConfirmResumption,
+    ReplaceNumber,
     RebindEmployee,
     ListReviews,
     Decide,
@@ -213,6 +215,12 @@ pub const ROUTES: &[RouteSpec] = &[
         route: Route::ConfirmResumption,
         method: "POST",
         path: "/v1/numbers/{phone}/resumption/confirm",
+        function: Function::Deactivate,
+    },
+    RouteSpec {
+        route: Route::ReplaceNumber,
+        method: "POST",
+        path: "/v1/numbers/{phone}/replacement",
         function: Function::Deactivate,
     },
     RouteSpec {

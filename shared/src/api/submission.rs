@@ -114,6 +114,7 @@ pub fn parse_submission(body: &Value) -> Result<SubmitApplication, Vec<FieldErro
                 employee,
                 documents,
                 signature,
+                replaces: None,
             })
         }
         _ => Err(errors.0),

@@ -20,7 +20,7 @@ pub use error::Refusal;
 pub use lists::{list_applications, list_numbers};
 pub use number::{
     Confirmed, NumberChangeError, RebindError, confirm_change, operator_resume, operator_suspend,
-    rebind_employee, request_change,
+    rebind_employee, replace_number, request_change,
 };
 pub use restrictions::{lift_restriction, list_restrictions, restriction_of, set_restriction};
 pub use review::{
@@ -170,6 +170,7 @@ impl CodeSubject for Application {
                 application: self,
                 history: &[],
                 number: None,
+                replaced: None,
                 charges: &[],
                 now,
             })

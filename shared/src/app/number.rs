@@ -544,3 +544,88 @@ pub async fn rebind_employee(
         Err(StoreError::Dependency(e)) => Err(e.into()),
     }
 }
+
+/// The number a replacement (`app`, being approved) replaces, deactivated: the lock after
+/// the change and its history entry with the act (reason `replacement`). The number must
+/// still be active for the application's organization; else the approval is refused with
+/// its state. Sets the application's employee to that binding's, which the new number
+/// takes over.
+pub(super) async fn replaced_by(
+    services: &Services,
+    app: &mut crate::domain::Application,
+    old: &PhoneNumber,
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(NumberLock, NumberEvent), Refusal> {
+    let stored = services
+        .store
+        .number(old)
+        .await?
+        .filter(|s| s.lock.organization_inn == app.organization.inn)
+        .ok_or(Refusal::InvalidState(NumberState::Deactivated.as_str()))?;
+    if stored.lock.state != NumberState::Active {
+        return Err(Refusal::InvalidState(stored.lock.state.as_str()));
+    }
+    app.employee = stored.lock.employee.clone();
+    let act = DeactivationAct {
+        act_number: NumberRequest::act_number_for(app.id, now),
+        phone: old.clone(),
+        organization_inn: app.organization.inn.clone(),
+        reason: DeactivationReason::Replacement,
+        deactivated_at: now,
+        deactivated_by: actor.to_string(),
+    };
+    let lock = NumberLock {
+        state: NumberState::Deactivated,
+        suspension: None,
+        updated_at: now,
+        version: stored.lock.version + 1,
+        ..stored.lock.clone()
+    };
+    let event = NumberEvent {
+        at: now,
+        organization_inn: Some(app.organization.inn.clone()),
+        from: Some(NumberState::Active),
+        to: NumberState::Deactivated,
+        actor: actor.clone(),
+        application_id: Some(stored.lock.application_id),
+        comment: Some(format!("Номер заменён на {}", app.phone)),
+        act: Some(act),
+    };
+    Ok((lock, event))
+}
+
+/// Applies to replace the caller's active number with `new_phone` (SPEC 4.12): an
+/// application of kind `replacement` for the new number, with the organization of the
+/// current binding and its employee, checked and reviewed like any application (the code
+/// goes to the new number). The old number stays active until the approval.
+pub async fn replace_number(
+    services: &Services,
+    old: &PhoneNumber,
+    new_phone: PhoneNumber,
+    documents: Vec<crate::domain::Document>,
+    caller: &Caller,
+) -> Result<crate::domain::Application, super::SubmitError> {
+    let (stored, sub) = own_number(services, old, caller).await?;
+    if stored.lock.state != NumberState::Active {
+        return Err(Refusal::InvalidState(stored.lock.state.as_str()).into());
+    }
+    let binding = services
+        .store
+        .get(stored.lock.application_id)
+        .await?
+        .ok_or(Refusal::NotFound)?
+        .application;
+    let command = super::SubmitApplication {
+        organization: binding.organization,
+        phone: new_phone,
+        employee: stored.lock.employee.clone(),
+        documents,
+        signature: None,
+        replaces: Some(old.clone()),
+    };
+    let inn = stored.lock.organization_inn.clone();
+    let app = super::submit(services, command, &sub, &inn, None).await?;
+    tracing::info!(application_id = %app.id, phone = %app.phone.masked(), replaces = %old.masked(), metric = "Replacements", "replacement applied for");
+    Ok(app)
+}

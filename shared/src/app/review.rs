@@ -10,7 +10,8 @@ use crate::domain::{
     NumberEvent, NumberState, RejectionReason, automatic_review,
 };
 use crate::ports::{
-    ApplicationUpdate, InvalidCursor, NumberChange, Page, ReviewTicket, StoreError, UpdateRefusal,
+    ApplicationUpdate, InvalidCursor, NumberChange, Page, ReviewTicket, StateChange, StoreError,
+    UpdateRefusal,
 };
 
 /// What the worker did with a ticket.
@@ -59,6 +60,15 @@ async fn save_decision(
         ))),
         _ => None,
     };
+    // A replacement's approval deactivates the number it replaces, in the same
+    // transaction, and binds the new one to that binding's employee.
+    let application_id = app.id;
+    let replaced = match (to, app.replaces.clone()) {
+        (ApplicationStatus::Approved, Some(old)) => {
+            Some(super::number::replaced_by(services, app, &old, &actor, now).await?)
+        }
+        _ => None,
+    };
     let entry = app
         .transition(to, actor, comment, now)
         .map_err(|e| Refusal::InvalidState(e.from.as_str()))?;
@@ -67,6 +77,13 @@ async fn save_decision(
         application: app,
         history: &[entry],
         number,
+        replaced: replaced.as_ref().map(|(lock, event)| StateChange {
+            lock,
+            from: NumberState::Active,
+            codes: None,
+            event,
+            discriminator: application_id,
+        }),
         charges: &[],
         now,
     };
@@ -277,6 +294,7 @@ async fn add_documents_once(
         application: &app,
         history: &[entry],
         number: None,
+        replaced: None,
         charges: &[],
         now,
     };

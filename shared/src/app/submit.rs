@@ -19,6 +19,8 @@ pub struct SubmitApplication {
     pub employee: Employee,
     pub documents: Vec<Document>,
     pub signature: Option<Signature>,
+    /// For a replacement: the active number the new one replaces (SPEC 4.12).
+    pub replaces: Option<PhoneNumber>,
 }
 
 /// What an earlier request with the same idempotency key means for this one.
@@ -94,6 +96,7 @@ pub async fn submit(
         overdue: false,
         review_attempts: 0,
         last_queued_at: None,
+        replaces: command.replaces,
         revision: 1,
     };
     let history = HistoryEntry {

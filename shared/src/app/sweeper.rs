@@ -192,6 +192,7 @@ async fn handle(
                     application: &app,
                     history: &[entry],
                     number: None,
+                    replaced: None,
                     charges: &[],
                     now,
                 })
@@ -212,6 +213,7 @@ async fn handle(
                     application: &app,
                     history: &[],
                     number: None,
+                    replaced: None,
                     charges: &[],
                     now,
                 })
@@ -260,6 +262,7 @@ async fn expire(
             application: app,
             history: &[entry],
             number,
+            replaced: None,
             charges: &[],
             now,
         })

@@ -76,6 +76,7 @@ fn command(inn: &str, ogrn: &str, phone: &str) -> SubmitApplication {
             doc("appointment_order"),
         ],
         signature: None,
+        replaces: None,
     }
 }
 
@@ -261,6 +262,7 @@ async fn seed(w: &World, i: u32, status: ApplicationStatus, since: DateTime<Utc>
         overdue,
         review_attempts: 1,
         last_queued_at: Some(since),
+        replaces: None,
         revision: 1,
     };
     let lock = NumberLock {

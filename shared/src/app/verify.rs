@@ -114,6 +114,7 @@ async fn verify_code_once(
             application: &app,
             history: &history,
             number,
+            replaced: None,
             charges: &[],
             now,
         };
@@ -203,6 +204,7 @@ async fn resend_code_once(
         application: &app,
         history: &[],
         number: None,
+        replaced: None,
         charges: &charge,
         now,
     };

@@ -221,10 +221,32 @@ pub struct Application {
     pub review_attempts: u32,
     #[serde(default)]
     pub last_queued_at: Option<DateTime<Utc>>,
+    /// For a replacement (SPEC 4.12): the organization's active number this application's
+    /// number replaces once approved.
+    #[serde(default)]
+    pub replaces: Option<PhoneNumber>,
     pub revision: u64,
 }
 
+/// What an application is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationKind {
+    /// Binding a number (SPEC 4.2).
+    Activation,
+    /// Swapping an active number for this one, keeping its employee (SPEC 4.12).
+    Replacement,
+}
+
 impl Application {
+    pub fn kind(&self) -> ApplicationKind {
+        if self.replaces.is_some() {
+            ApplicationKind::Replacement
+        } else {
+            ApplicationKind::Activation
+        }
+    }
+
     /// The status as of `now`: an application still awaiting its code after the
     /// confirmation window is expired even before the sweeper has written it down.
     pub fn effective_status(&self, now: DateTime<Utc>) -> ApplicationStatus {

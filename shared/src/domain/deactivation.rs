@@ -14,10 +14,13 @@ pub enum DeactivationReason {
     OperatorChange,
     PolicyViolation,
     Other,
+    /// Replaced by another number of the organization (SPEC 4.12); never asked for.
+    Replacement,
 }
 
 impl DeactivationReason {
-    pub const ALL: [Self; 4] = [
+    /// The reasons a client may give.
+    pub const REQUESTABLE: [Self; 4] = [
         Self::DivisionClosed,
         Self::OperatorChange,
         Self::PolicyViolation,
@@ -30,11 +33,13 @@ impl DeactivationReason {
             Self::OperatorChange => "operator_change",
             Self::PolicyViolation => "policy_violation",
             Self::Other => "other",
+            Self::Replacement => "replacement",
         }
     }
 
+    /// A reason a client may give.
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
+        Self::REQUESTABLE.into_iter().find(|r| r.as_str() == s)
     }
 }
 

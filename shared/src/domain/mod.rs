@@ -21,8 +21,9 @@ mod sms;
 mod snils;
 
 pub use application::{
-    AUTO_REVIEW_ETA, Actor, Application, ApplicationStatus, DOCUMENTS_WAIT, HistoryEntry,
-    IllegalTransition, MANUAL_REVIEW_SLA, OTP_CONFIRMATION_WINDOW, REQUEUE_AFTER, SweepJob,
+    AUTO_REVIEW_ETA, Actor, Application, ApplicationKind, ApplicationStatus, DOCUMENTS_WAIT,
+    HistoryEntry, IllegalTransition, MANUAL_REVIEW_SLA, OTP_CONFIRMATION_WINDOW, REQUEUE_AFTER,
+    SweepJob,
 };
 pub use comment::{Comment, CommentError};
 pub use deactivation::{

@@ -24,6 +24,8 @@ pub enum AutomaticOutcome {
 pub enum ManualReason {
     NoSignature,
     RecentPolicyViolation,
+    /// A replacement: an operator checks the documents proving the right to the new number.
+    Replacement,
 }
 
 impl ManualReason {
@@ -35,6 +37,7 @@ impl ManualReason {
         match self {
             Self::NoSignature => "Электронная подпись не приложена",
             Self::RecentPolicyViolation => "Номер требует дополнительной проверки оператором",
+            Self::Replacement => "Замена номера: оператор проверит документы на новый номер",
         }
     }
 }
@@ -45,6 +48,13 @@ pub fn automatic_review(
     number_history: &[NumberEvent],
     now: DateTime<Utc>,
 ) -> AutomaticOutcome {
+    // The organization's documents were checked when it bound the number it replaces;
+    // the right to the new number is for an operator to judge.
+    if app.replaces.is_some() {
+        return AutomaticOutcome::ManualReview {
+            reason: ManualReason::Replacement,
+        };
+    }
     let missing = missing_documents(app.organization.kind(), &app.documents);
     if !missing.is_empty() {
         return AutomaticOutcome::DocumentsRequired(missing);
@@ -180,6 +190,7 @@ mod tests {
             overdue: false,
             review_attempts: 1,
             last_queued_at: None,
+            replaces: None,
             revision: 1,
         }
     }

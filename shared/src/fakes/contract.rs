@@ -89,6 +89,7 @@ fn application(
         overdue: false,
         review_attempts: 0,
         last_queued_at: None,
+        replaces: None,
         revision: 1,
     }
 }
@@ -248,6 +249,7 @@ pub async fn store_contract(store: &dyn Store) {
                     application: &app,
                     history: &[],
                     number,
+                    replaced: None,
                     charges: &[],
                     now,
                 })

@@ -271,6 +271,11 @@ impl ApplicationRepository for MemoryStore {
                 return Err(StoreError::Refused(UpdateRefusal::Stale));
             }
         }
+        if let Some(replaced) = &update.replaced
+            && !state_change_applies(&t, replaced)
+        {
+            return Err(StoreError::Refused(UpdateRefusal::Stale));
+        }
         charge(&mut t, update.charges, update.now).map_err(|(counter, retry_after)| {
             StoreError::Refused(UpdateRefusal::RateLimited {
                 counter,
@@ -283,6 +288,7 @@ impl ApplicationRepository for MemoryStore {
                 NumberChange::Activate(event) => {
                     n.lock.state = NumberState::Active;
                     n.lock.hold_until = None;
+                    n.lock.employee = app.employee.clone();
                     n.history.push(event.clone());
                 }
                 NumberChange::Release(event) => {
@@ -292,6 +298,9 @@ impl ApplicationRepository for MemoryStore {
             }
             n.lock.updated_at = update.now;
             n.lock.version += 1;
+        }
+        if let Some(replaced) = &update.replaced {
+            apply_state_change(&mut t, replaced);
         }
         if let Some(stored) = t.applications.get_mut(&app.id) {
             stored.application = app.clone();
@@ -349,27 +358,21 @@ impl NumberRegistry for MemoryStore {
     async fn change_state(&self, change: StateChange<'_>) -> Result<(), StoreError<UpdateRefusal>> {
         self.check()?;
         let mut t = lock(&self.tables);
-        let new = change.lock;
-        let n = t
-            .numbers
-            .get_mut(new.phone.as_ref())
-            .ok_or(StoreError::Refused(UpdateRefusal::Stale))?;
-        let ledger_current = change
-            .codes
-            .is_none_or(|c| n.codes.as_ref().map_or(0, |s| s.revision) + 1 == c.revision);
-        if !ledger_current
-            || n.lock.organization_inn != new.organization_inn
-            || n.lock.state != change.from
-            || n.lock.version + 1 != new.version
-        {
+        let ledger_current = change.codes.is_none_or(|c| {
+            t.numbers
+                .get(change.lock.phone.as_ref())
+                .and_then(|n| n.codes.as_ref())
+                .map_or(0, |s| s.revision)
+                + 1
+                == c.revision
+        });
+        if !ledger_current || !state_change_applies(&t, &change) {
             return Err(StoreError::Refused(UpdateRefusal::Stale));
         }
-        n.lock.state = new.state;
-        n.lock.suspension = new.suspension.clone();
-        n.lock.version = new.version;
-        n.lock.updated_at = new.updated_at;
-        n.history.push(change.event.clone());
-        if let Some(codes) = change.codes {
+        apply_state_change(&mut t, &change);
+        if let (Some(codes), Some(n)) =
+            (change.codes, t.numbers.get_mut(change.lock.phone.as_ref()))
+        {
             n.codes = Some(codes.clone());
         }
         Ok(())
@@ -416,6 +419,27 @@ impl NumberRegistry for MemoryStore {
         n.lock = new.clone();
         n.history.push(event.clone());
         Ok(())
+    }
+}
+
+/// Whether the stored lock is still as `change` read it: its state, organization, version.
+fn state_change_applies(t: &Tables, change: &StateChange<'_>) -> bool {
+    let new = change.lock;
+    t.numbers.get(new.phone.as_ref()).is_some_and(|n| {
+        n.lock.organization_inn == new.organization_inn
+            && n.lock.state == change.from
+            && n.lock.version + 1 == new.version
+    })
+}
+
+fn apply_state_change(t: &mut Tables, change: &StateChange<'_>) {
+    let new = change.lock;
+    if let Some(n) = t.numbers.get_mut(new.phone.as_ref()) {
+        n.lock.state = new.state;
+        n.lock.suspension = new.suspension.clone();
+        n.lock.version = new.version;
+        n.lock.updated_at = new.updated_at;
+        n.history.push(change.event.clone());
     }
 }
 

@@ -32,6 +32,7 @@ pub const METRICS: &[&str] = &[
     "Rebinds",
     "Suspensions",
     "Resumptions",
+    "Replacements",
     "RestrictedRefusals",
     "SmsSendFailures",
     "ServiceUnavailable",

@@ -1,6 +1,7 @@
 //! `deactivate`: deactivation (`POST /v1/numbers/{phone}/deactivation`, `.../confirm`),
 //! suspension and resumption (`.../suspension`, `.../resumption`, each with `/confirm`).
 //! An organization confirms each by code; an operator suspends and resumes at once.
+//! And replacement (`.../replacement`): an application for the new number.
 
 use uuid::Uuid;
 
@@ -143,5 +144,65 @@ pub(super) async fn confirm(
             &number,
             views::number(&number, ctx.lang),
         )),
+    }
+}
+
+/// `POST /v1/numbers/{phone}/replacement` `{new_phone, documents}`: 201 with the new
+/// application, of kind `replacement`; its code goes to the new number.
+pub(super) async fn replace(
+    services: &Services,
+    req: &ApiRequest,
+    caller: &Caller,
+    phone: PhoneNumber,
+) -> Result<ApiResponse, ApiError> {
+    use crate::api::submission::{parse_documents, phone_error};
+    let (new_phone, documents) = super::object_body(req, |obj, errors| {
+        let new_phone = obj
+            .string("new_phone", FieldCode::InvalidPhone, errors)
+            .and_then(|raw| {
+                PhoneNumber::parse(raw)
+                    .map_err(|_| errors.push(phone_error("new_phone")))
+                    .ok()
+            });
+        if new_phone.as_ref() == Some(&phone) {
+            errors.push(FieldError::new(
+                "new_phone",
+                FieldCode::InvalidPhone,
+                "Новый номер совпадает с заменяемым",
+                "The new number is the number being replaced",
+            ));
+        }
+        let documents = match obj.value("documents") {
+            None => {
+                errors.push(FieldError::missing("documents"));
+                None
+            }
+            Some(v) => parse_documents(v, errors),
+        };
+        if documents.as_ref().is_some_and(Vec::is_empty) {
+            errors.push(FieldError::new(
+                "documents",
+                FieldCode::MissingDocuments,
+                "Приложите документ, подтверждающий право на новый номер",
+                "Attach a document proving the right to the new number",
+            ));
+        }
+        Some((new_phone?, documents?))
+    })?;
+    match app::replace_number(services, &phone, new_phone, documents, caller).await {
+        Ok(application) => {
+            let now = services.clock.now();
+            let body = views::submitted(&application, &services.policy, now);
+            let mut response = json_response(201, &body);
+            if let Ok(location) =
+                http::HeaderValue::from_str(&format!("/v1/applications/{}", application.id))
+            {
+                response
+                    .headers_mut()
+                    .insert(http::header::LOCATION, location);
+            }
+            Ok(response)
+        }
+        Err(e) => Err(super::submit_error(services, e)),
     }
 }

@@ -54,6 +54,9 @@ pub(crate) async fn dispatch(
             let kind = action_kind(route);
             deactivate::confirm(services, ctx, req, caller, path_phone(params)?, kind).await
         }
+        Route::ReplaceNumber => {
+            deactivate::replace(services, req, caller, path_phone(params)?).await
+        }
         Route::RebindEmployee => {
             rebind_employee::rebind(services, ctx, req, caller, path_phone(params)?).await
         }
@@ -235,4 +238,19 @@ fn comment(
         })
         .ok()
         .flatten()
+}
+
+/// A refused submission (or replacement) as a problem; a restricted number's carries the
+/// support contacts with its reference.
+fn submit_error(services: &Services, e: crate::app::SubmitError) -> ApiError {
+    match e {
+        crate::app::SubmitError::NumberRestricted { reference } => {
+            ApiError::NumberRestricted(Box::new(super::views::SupportView {
+                reference,
+                phone: services.support.phone.clone(),
+                email: services.support.email.clone(),
+            }))
+        }
+        e => e.into(),
+    }
 }

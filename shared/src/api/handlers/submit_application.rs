@@ -47,14 +47,7 @@ pub(super) async fn submit(
             Err(SubmitError::Idempotency(IdempotencyConflict::Recovered(application))) => {
                 (*application, true)
             }
-            Err(SubmitError::NumberRestricted { reference }) => {
-                return Err(ApiError::NumberRestricted(Box::new(views::SupportView {
-                    reference,
-                    phone: services.support.phone.clone(),
-                    email: services.support.email.clone(),
-                })));
-            }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(super::submit_error(services, e)),
         };
     tracing::Span::current().record("application_id", tracing::field::display(application.id));
     let location = format!("/v1/applications/{}", application.id);

@@ -138,6 +138,7 @@ fn schemas() -> Value {
     generator.subschema_for::<requests::ResumptionConfirmation>();
     generator.subschema_for::<requests::RestrictionRequest>();
     generator.subschema_for::<requests::RestrictionLift>();
+    generator.subschema_for::<requests::ReplacementRequest>();
     Value::Object(generator.take_definitions(true).into_iter().collect())
 }
 

@@ -396,7 +396,15 @@ pub fn operation(route: Route) -> OperationDoc {
                 json!({ "decision": "reject", "reason": "requisites_mismatch", "comment": "ОГРН не совпадает с выпиской" }),
             )),
             success: (200, "Decided", "Application", &[]),
-            problems: with_body(&[(404, None), (409, None)]),
+            problems: with_body(&[
+                (404, None),
+                (
+                    409,
+                    Some(
+                        "Not in manual review, or (approving a replacement) the number it replaces is no longer active: current_status is then that number's state (invalid_state)",
+                    ),
+                ),
+            ]),
         },
         Route::RequestSuspension => OperationDoc {
             id: "requestSuspension",
@@ -467,6 +475,31 @@ pub fn operation(route: Route) -> OperationDoc {
                 (409, None),
                 (410, Some(REPLACED_410)),
                 (423, Some(CODE_LOCK_423)),
+            ]),
+        },
+        Route::ReplaceNumber => OperationDoc {
+            id: "replaceNumber",
+            summary: "Apply to replace an active number with a new one, keeping its employee: an application of kind replacement for the new number (code sent to it, reviewed by an operator). On approval the new number becomes active and this one is deactivated with an act of reason replacement, in one step; until then this one stays active",
+            params: &[Phone],
+            body: Some(Body::Json(
+                "ReplacementRequest",
+                json!({ "new_phone": "+7 916 765-43-21", "documents": [document("other")] }),
+            )),
+            success: (
+                201,
+                "Created; a code was sent to the new number",
+                "ApplicationCreated",
+                &[Header::Location],
+            ),
+            problems: with_body(&[
+                (404, None),
+                (
+                    409,
+                    Some(
+                        "This number is not active, or the new one is taken or restricted (see code)",
+                    ),
+                ),
+                (429, None),
             ]),
         },
         Route::PutRestriction => OperationDoc {

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use uuid::Uuid;
 
 use crate::api::views::DocumentBody;
-use crate::domain::{DeactivationReason, DocumentType, RejectionReason, RestrictionReason};
+use crate::domain::{DocumentType, RejectionReason, RestrictionReason};
 
 /// The applying organization.
 #[derive(JsonSchema)]
@@ -85,11 +85,22 @@ pub struct CodeSubmission {
     code: String,
 }
 
+/// The reasons a client may give for a deactivation or suspension (an act may also say
+/// `replacement`, which only a replacement's approval gives).
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestedReason {
+    DivisionClosed,
+    OperatorChange,
+    PolicyViolation,
+    Other,
+}
+
 /// Why the number is to be deactivated.
 #[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeactivationRequest {
-    reason: DeactivationReason,
+    reason: RequestedReason,
     #[schemars(length(max = 2000))]
     comment: Option<String>,
 }
@@ -130,7 +141,7 @@ pub struct Decision {
 #[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuspensionRequest {
-    reason: DeactivationReason,
+    reason: RequestedReason,
     #[schemars(length(max = 2000))]
     comment: Option<String>,
 }
@@ -169,4 +180,14 @@ pub struct RestrictionRequest {
 pub struct RestrictionLift {
     #[schemars(length(max = 2000))]
     comment: Option<String>,
+}
+
+/// A replacement: the new number, and documents proving the right to it.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplacementRequest {
+    /// The new number, in any form a submission accepts.
+    new_phone: String,
+    #[schemars(length(min = 1, max = 10))]
+    documents: Vec<DocumentBody>,
 }

@@ -9,7 +9,8 @@ use super::{EmployeeView, Nullable, Timestamp, at, at_opt};
 use crate::api::Lang;
 use crate::app::SupportContacts;
 use crate::domain::{
-    Application, ApplicationStatus, Delivery, Document, DocumentType, OtpLedger, OtpPolicy,
+    Application, ApplicationKind, ApplicationStatus, Delivery, Document, DocumentType, OtpLedger,
+    OtpPolicy,
 };
 use crate::ports::StoredApplication;
 
@@ -58,6 +59,10 @@ pub struct ApplicationCreated {
     /// The number, canonical.
     #[schemars(regex(pattern = r"^\+7[0-9]{10}$"))]
     pub phone: String,
+    /// `replacement` for an application made by `POST /v1/numbers/{phone}/replacement`.
+    pub kind: ApplicationKind,
+    /// For a replacement: the number it replaces once approved.
+    pub replaces: Nullable<String>,
     pub otp: OtpState,
     pub created_at: Timestamp,
 }
@@ -67,6 +72,8 @@ pub fn submitted(app: &Application, policy: &OtpPolicy, now: DateTime<Utc>) -> A
         id: app.id,
         status: app.status,
         phone: app.phone.as_ref().to_owned(),
+        kind: app.kind(),
+        replaces: Nullable(app.replaces.as_ref().map(|p| p.as_ref().to_owned())),
         otp: ledger(&app.otp, policy, now),
         created_at: at(app.created_at),
     }
@@ -173,6 +180,9 @@ pub struct ApplicationView {
     pub status: ApplicationStatus,
     pub status_label: String,
     pub phone: String,
+    pub kind: ApplicationKind,
+    /// For a replacement: the number it replaces once approved.
+    pub replaces: Nullable<String>,
     pub organization: OrganizationView,
     pub employee: EmployeeView,
     pub documents: Vec<DocumentBody>,
@@ -214,6 +224,8 @@ pub fn application(
         status,
         status_label: status.label(lang.is_english()).to_owned(),
         phone: app.phone.as_ref().to_owned(),
+        kind: app.kind(),
+        replaces: Nullable(app.replaces.as_ref().map(|p| p.as_ref().to_owned())),
         organization: OrganizationView {
             inn: org.inn.as_ref().to_owned(),
             ogrn: org.ogrn.as_ref().to_owned(),

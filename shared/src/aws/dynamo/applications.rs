@@ -241,8 +241,11 @@ impl ApplicationRepository for DynamoStore {
                     None,
                     None,
                 ),
+                // The application's employee: for a replacement, the employee of the
+                // binding it replaces.
                 NumberChange::Activate(event) => (
-                    "REMOVE hold_until SET #state = :active, updated_at = :now ADD version :one",
+                    "REMOVE hold_until SET #state = :active, updated_at = :now, employee = :employee \
+                     ADD version :one",
                     Some((":active", s("active"))),
                     Some(event),
                 ),
@@ -259,6 +262,9 @@ impl ApplicationRepository for DynamoStore {
                 (":pending", s("pending")),
             ];
             values.extend(extra);
+            if matches!(change, NumberChange::Activate(_)) {
+                values.push((":employee", s(json(&app.employee)?)));
+            }
             tx.update(
                 Role::Lock,
                 keys::number_pk(&app.phone),
@@ -276,11 +282,14 @@ impl ApplicationRepository for DynamoStore {
                 )?;
             }
         }
+        if let Some(replaced) = &update.replaced {
+            super::numbers::state_change(&mut tx, replaced, Role::ReplacedLock)?;
+        }
         tx.charges(update.charges)?;
         match tx.run().await? {
             Outcome::Done => Ok(()),
             Outcome::Refused(refused) => Err(StoreError::Refused(refused.as_update(
-                &[Role::Application, Role::Lock],
+                &[Role::Application, Role::Lock, Role::ReplacedLock],
                 update.charges,
                 update.now,
             )?)),

@@ -41,6 +41,56 @@ fn put_codes(tx: &mut Tx<'_>, c: &NumberCodes) -> Result<(), DependencyError> {
     Ok(())
 }
 
+/// The lock's change of state (conditioned on the state, organization and version it
+/// was read at) and its history entry, as items of `tx`; the lock's item in `role`.
+pub(super) fn state_change(
+    tx: &mut Tx<'_>,
+    change: &StateChange<'_>,
+    role: Role,
+) -> Result<(), DependencyError> {
+    let lock = change.lock;
+    let mut values = vec![
+        (":to", s(lock.state.as_str())),
+        (":from", s(change.from.as_str())),
+        (":inn", s(lock.organization_inn.as_ref())),
+        (":old", n(lock.version - 1)),
+        (":new", n(lock.version)),
+        (":now", s(time(lock.updated_at))),
+    ];
+    // A suspension carries its end in the timer index, where the sweeper finds it.
+    let expression = match (&lock.suspension, lock.state) {
+        (Some(suspension), NumberState::Suspended) => {
+            values.push((":suspension", s(json(suspension)?)));
+            values.push((":timer", s(keys::suspension_timer_pk())));
+            values.push((
+                ":due",
+                s(format!("{}#{}", time(suspension.ends_at()), lock.phone)),
+            ));
+            "SET #state = :to, updated_at = :now, version = :new, suspension = :suspension, \
+             gsi2pk = :timer, gsi2sk = :due"
+        }
+        _ => {
+            "SET #state = :to, updated_at = :now, version = :new \
+             REMOVE suspension, gsi2pk, gsi2sk"
+        }
+    };
+    tx.update(
+        role,
+        keys::number_pk(&lock.phone),
+        LOCK_SK,
+        expression,
+        "#state = :from AND org_inn = :inn AND version = :old",
+        values,
+    )?;
+    tx.put(
+        Role::NumberHistory,
+        number_event_item(&lock.phone, change.event, change.discriminator)?,
+        None,
+        &[],
+    )?;
+    Ok(())
+}
+
 #[async_trait]
 impl NumberRegistry for DynamoStore {
     async fn number(&self, phone: &PhoneNumber) -> Result<Option<StoredNumber>, DependencyError> {
@@ -91,56 +141,17 @@ impl NumberRegistry for DynamoStore {
     }
 
     async fn change_state(&self, change: StateChange<'_>) -> Result<(), StoreError<UpdateRefusal>> {
-        let lock = change.lock;
         let mut tx = Tx::new(self);
         if let Some(codes) = change.codes {
             put_codes(&mut tx, codes)?;
         }
-        let mut values = vec![
-            (":to", s(lock.state.as_str())),
-            (":from", s(change.from.as_str())),
-            (":inn", s(lock.organization_inn.as_ref())),
-            (":old", n(lock.version - 1)),
-            (":new", n(lock.version)),
-            (":now", s(time(lock.updated_at))),
-        ];
-        // A suspension carries its end in the timer index, where the sweeper finds it.
-        let expression = match (&lock.suspension, lock.state) {
-            (Some(suspension), NumberState::Suspended) => {
-                values.push((":suspension", s(json(suspension)?)));
-                values.push((":timer", s(keys::suspension_timer_pk())));
-                values.push((
-                    ":due",
-                    s(format!("{}#{}", time(suspension.ends_at()), lock.phone)),
-                ));
-                "SET #state = :to, updated_at = :now, version = :new, suspension = :suspension, \
-                 gsi2pk = :timer, gsi2sk = :due"
-            }
-            _ => {
-                "SET #state = :to, updated_at = :now, version = :new \
-                 REMOVE suspension, gsi2pk, gsi2sk"
-            }
-        };
-        tx.update(
-            Role::Lock,
-            keys::number_pk(&lock.phone),
-            LOCK_SK,
-            expression,
-            "#state = :from AND org_inn = :inn AND version = :old",
-            values,
-        )?;
-        tx.put(
-            Role::NumberHistory,
-            number_event_item(&lock.phone, change.event, change.discriminator)?,
-            None,
-            &[],
-        )?;
+        state_change(&mut tx, &change, Role::Lock)?;
         match tx.run().await? {
             Outcome::Done => Ok(()),
             Outcome::Refused(refused) => Err(StoreError::Refused(refused.as_update(
                 &[Role::Codes, Role::Lock],
                 &[],
-                lock.updated_at,
+                change.lock.updated_at,
             )?)),
         }
     }

@@ -23,6 +23,8 @@ pub enum Role {
     Application,
     ApplicationHistory,
     Lock,
+    /// The number a replacement's approval deactivates.
+    ReplacedLock,
     NumberHistory,
     Codes,
     Restriction,
