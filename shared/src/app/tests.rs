@@ -450,3 +450,84 @@ async fn each_sweeper_job_makes_progress_every_run() {
 async fn the_memory_store_keeps_the_store_contract() {
     crate::fakes::contract::store_contract(&MemoryStore::default()).await;
 }
+
+/// An active number for organization `A` at `phone`: submitted, confirmed, approved.
+async fn active_number(w: &World, phone: &str) -> PhoneNumber {
+    let inn = Inn::parse(A.0).unwrap();
+    let app = submit(&w.services, command(A.0, A.1, phone), "u", &inn, None)
+        .await
+        .unwrap();
+    let phone = PhoneNumber::parse(phone).unwrap();
+    let sent = OtpCode::parse(&w.sms.last_code(&phone).unwrap()).unwrap();
+    verify_code(&w.services, app.id, &sent, &caller(A.0))
+        .await
+        .unwrap();
+    let ticket = crate::ports::ReviewTicket {
+        application_id: app.id,
+        attempt: 1,
+    };
+    review_application(&w.services, &ticket).await.unwrap();
+    decide(
+        &w.services,
+        app.id,
+        &crate::domain::Decision::Approve { comment: None },
+        "op",
+    )
+    .await
+    .unwrap();
+    phone
+}
+
+/// The sweeper ends suspensions of 180 days on a budget of its own: what it did not reach
+/// waits for the next run; a suspension not yet due is left alone.
+#[tokio::test]
+async fn suspensions_end_after_180_days_on_their_own_budget() {
+    let w = world();
+    let comment = crate::domain::Comment::parse("нарушение").unwrap().unwrap();
+    let mut phones = Vec::new();
+    for i in 0..3 {
+        let phone = active_number(&w, &format!("+7916000000{i}")).await;
+        operator_suspend(&w.services, &phone, comment.clone(), "op")
+            .await
+            .unwrap();
+        phones.push(phone);
+    }
+    w.clock.advance(Duration::days(100));
+    let late = active_number(&w, "+79160000009").await;
+    operator_suspend(&w.services, &late, comment.clone(), "op")
+        .await
+        .unwrap();
+
+    w.clock.advance(Duration::days(80) + Duration::minutes(1));
+    let first = sweep(&w.services, 2).await.unwrap();
+    assert_eq!(first.suspensions_ended, 2);
+    assert!(
+        first
+            .truncated
+            .contains(&crate::domain::SweepJob::EndSuspension)
+    );
+    let second = sweep(&w.services, 2).await.unwrap();
+    assert_eq!(second.suspensions_ended, 1);
+    assert!(second.truncated.is_empty());
+    for phone in &phones {
+        let n = crate::ports::NumberRegistry::number(&*w.store, phone)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(n.lock.state, crate::domain::NumberState::Deactivated);
+        let act = n.history.iter().rev().find_map(|e| e.act.clone()).unwrap();
+        assert_eq!(
+            act.reason,
+            crate::domain::DeactivationReason::PolicyViolation
+        );
+    }
+    let n = crate::ports::NumberRegistry::number(&*w.store, &late)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        n.lock.state,
+        crate::domain::NumberState::Suspended,
+        "not due yet"
+    );
+}

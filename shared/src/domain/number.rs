@@ -166,3 +166,70 @@ impl NumberEvent {
         self.organization_inn.as_ref() == Some(inn)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone, Utc};
+
+    use super::*;
+    use crate::domain::{FullName, Snils};
+
+    fn lock(state: NumberState) -> NumberLock {
+        let at = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
+        NumberLock {
+            phone: PhoneNumber::parse("+79161234567").unwrap(),
+            state,
+            organization_inn: Inn::parse("7707083893").unwrap(),
+            application_id: uuid::Uuid::nil(),
+            employee: Employee {
+                snils: Snils::parse("112-233-445 95").unwrap(),
+                full_name: FullName::parse("Иванов Иван").unwrap(),
+            },
+            hold_until: None,
+            updated_at: at,
+            version: 4,
+            binding_base: 1,
+            bound_at: Some(at),
+            suspension: Some(Suspension {
+                reason: DeactivationReason::Other,
+                comment: None,
+                by_operator: false,
+                suspended_by: "u".into(),
+                suspended_at: at,
+            }),
+        }
+    }
+
+    /// A suspended number stays bound: its organization is told so, others that it is taken.
+    #[test]
+    fn a_suspended_number_is_held() {
+        let l = lock(NumberState::Suspended);
+        let now = l.updated_at + Duration::days(365);
+        assert!(l.holds(now), "however long it has been suspended");
+        assert_eq!(
+            l.refusal_for(&l.organization_inn, now),
+            Some(NumberUnavailable::Suspended)
+        );
+        let other = Inn::parse("7701234560").unwrap();
+        assert_eq!(
+            l.refusal_for(&other, now),
+            Some(NumberUnavailable::BoundToAnotherOrganization)
+        );
+        assert!(!lock(NumberState::Deactivated).holds(now));
+    }
+
+    #[test]
+    fn a_suspension_ends_after_180_days() {
+        let l = lock(NumberState::Suspended);
+        let s = l.suspension.unwrap();
+        assert_eq!(s.ends_at() - s.suspended_at, Duration::days(180));
+    }
+
+    #[test]
+    fn every_state_has_a_name_that_parses_and_labels() {
+        for state in NumberState::ALL {
+            assert_eq!(NumberState::parse(state.as_str()), Some(state));
+            assert_ne!(state.label(false), state.label(true));
+        }
+    }
+}
