@@ -17,17 +17,23 @@ export CORPNUM_DYNAMODB_PORT ?= 8000
 export CORPNUM_MOTO_PORT     ?= 5000
 export LOCAL_JWT_SECRET      ?= corpnum-local-secret
 
-.PHONY: help deps java run test lint infra-check unit integration token otp reset clean watch invoke fuzz package sizes deploy bench coldstart openapi
+.PHONY: help deps java poppler run test lint infra-check unit integration token otp reset clean watch invoke fuzz package sizes deploy bench coldstart openapi
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-deps: java .venv/.installed node_modules/.installed ## Install the local AWS stand-ins (idempotent)
+deps: java poppler .venv/.installed node_modules/.installed ## Install the local AWS stand-ins and poppler (idempotent)
 
 java:
 	@command -v java >/dev/null 2>&1 || { \
 	  echo "Java not found; installing a headless JRE for DynamoDB Local"; \
 	  apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
+
+# poppler's pdftotext / pdfinfo / pdffonts read the PDF documents back in the tests.
+poppler:
+	@command -v pdftotext >/dev/null 2>&1 || { \
+	  echo "poppler-utils not found; installing it to check the PDF documents"; \
+	  apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; }
 
 .venv/.installed: requirements-dev.txt
 	$(PYTHON) -m venv .venv

@@ -8,6 +8,7 @@ pub mod app;
 pub mod domain;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fakes;
+pub mod pdf;
 pub mod ports;
 pub mod system;
 

@@ -2,6 +2,7 @@
 //! DynamoDB Local and moto started by this test binary.
 
 mod concurrency;
+mod documents;
 mod events;
 mod failures;
 mod history;

@@ -249,13 +249,15 @@ impl TestApp {
         };
         let status = r.status().as_u16();
         let headers = r.headers().clone();
-        let text = r.text().await.unwrap_or_default();
+        let bytes = r.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         Response {
             status,
             headers,
             body,
             text,
+            bytes,
         }
     }
 
@@ -648,6 +650,8 @@ pub struct Response {
     pub headers: reqwest::header::HeaderMap,
     pub body: Value,
     pub text: String,
+    /// The body as received (a PDF's bytes).
+    pub bytes: Vec<u8>,
 }
 
 impl Response {
@@ -802,4 +806,28 @@ pub fn application_body(org: &Org, phone: &str) -> Value {
         "signature": null,
         "consent_personal_data": true,
     })
+}
+
+/// What one of poppler's tools (`pdftotext`, `pdfinfo`, `pdffonts`) says of a PDF, run on
+/// a copy in a temporary file: the documents are checked with a real reader.
+pub fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
+    let path = std::env::temp_dir().join(format!("corpnum-{}.pdf", uuid::Uuid::new_v4()));
+    std::fs::write(&path, pdf).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    let out = std::process::Command::new(tool)
+        .args(args)
+        .arg(&path)
+        .args(if tool == "pdftotext" {
+            &["-"][..]
+        } else {
+            &[][..]
+        })
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} (poppler-utils, installed by make deps): {e}"));
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        out.status.success(),
+        "{tool} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

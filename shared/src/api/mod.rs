@@ -2,6 +2,7 @@
 //! `crate::runtime::http`) and the local host both build an [`ApiRequest`] and get an
 //! [`ApiResponse`] back from [`handle`].
 
+mod documents;
 mod errors;
 mod fields;
 mod handlers;
@@ -57,7 +58,8 @@ pub struct ApiRequest {
     pub cold_start: bool,
 }
 
-pub type ApiResponse = http::Response<String>;
+/// A response; its body is JSON text, or a PDF's bytes.
+pub type ApiResponse = http::Response<Vec<u8>>;
 
 /// Response language: Russian unless the client prefers English.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,7 +215,7 @@ pub(crate) fn problem_response(error: &ApiError, ctx: &Ctx) -> ApiResponse {
         builder = builder.header(name, value);
     }
     builder
-        .body(body.to_string())
+        .body(body.to_string().into_bytes())
         .unwrap_or_else(|_| fallback_500())
 }
 
@@ -224,12 +226,51 @@ pub(crate) fn json_response(status: u16, body: &impl serde::Serialize) -> ApiRes
     http::Response::builder()
         .status(status)
         .header(http::header::CONTENT_TYPE, "application/json")
-        .body(text)
+        .body(text.into_bytes())
         .unwrap_or_else(|_| fallback_500())
 }
 
+/// A PDF document, to be saved under `file_name`.
+pub(crate) fn pdf_response(bytes: Vec<u8>, file_name: &str) -> ApiResponse {
+    http::Response::builder()
+        .status(200)
+        .header(http::header::CONTENT_TYPE, documents::CONTENT_TYPE)
+        .header(
+            http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file_name}\""),
+        )
+        .body(bytes)
+        .unwrap_or_else(|_| fallback_500())
+}
+
+/// Whether the client asks for a PDF rather than JSON (`Accept`, by q-value; JSON wins
+/// ties and is the default).
+pub(crate) fn wants_pdf(req: &ApiRequest) -> bool {
+    let Some(accept) = header(req, "accept") else {
+        return false;
+    };
+    let (mut pdf, mut json) = (0.0_f32, 0.0_f32);
+    for part in accept.split(',') {
+        let mut pieces = part.trim().split(';');
+        let range = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = pieces
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        match range.as_str() {
+            "application/pdf" => pdf = pdf.max(q),
+            "application/json" | "application/*" | "*/*" => json = json.max(q),
+            _ => {}
+        }
+    }
+    pdf > json
+}
+
 fn fallback_500() -> ApiResponse {
-    let mut r = http::Response::new(String::from("{\"code\":\"internal_error\",\"status\":500}"));
+    let mut r = http::Response::new(b"{\"code\":\"internal_error\",\"status\":500}".to_vec());
     *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
     r
 }

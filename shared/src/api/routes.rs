@@ -49,7 +49,9 @@ impl Route {
     pub(crate) fn access(self) -> super::Access {
         use super::Access;
         match self {
-            Self::GetApplication | Self::GetNumber | Self::GetAct => Access::Either,
+            Self::GetApplication | Self::GetReport | Self::GetNumber | Self::GetAct => {
+                Access::Either
+            }
             // An organization asks for a code; an operator acts at once (SPEC 4.11).
             Self::RequestSuspension | Self::RequestResumption => Access::Either,
             Self::ListReviews
@@ -91,6 +93,7 @@ pub enum Route {
     VerifyOtp,
     ResendOtp,
     GetApplication,
+    GetReport,
     GetNumber,
     GetAct,
     ListApplications,
@@ -149,6 +152,12 @@ pub const ROUTES: &[RouteSpec] = &[
         route: Route::GetApplication,
         method: "GET",
         path: "/v1/applications/{id}",
+        function: Function::CheckStatus,
+    },
+    RouteSpec {
+        route: Route::GetReport,
+        method: "GET",
+        path: "/v1/applications/{id}/report.pdf",
         function: Function::CheckStatus,
     },
     RouteSpec {

@@ -27,7 +27,9 @@ pub use review::{
     DocumentsError, ListError, ReviewResult, add_documents, decide, list_reviews,
     review_application,
 };
-pub use status::{application_status, deactivation_act, number_status, visible_to};
+pub use status::{
+    application_status, deactivation_act, number_status, organization_name, visible_to,
+};
 pub use submit::{IdempotencyConflict, SubmitApplication, SubmitError, submit};
 pub use sweeper::{REQUEUE_AFTER, SweepReport, sweep};
 pub use verify::{OtpError, ResendError, resend_code, verify_code};

@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use super::{Caller, Services};
-use crate::domain::{DeactivationAct, NumberState, PhoneNumber};
+use crate::domain::{DeactivationAct, NumberEvent, NumberState, PhoneNumber};
 use crate::ports::{DependencyError, StoredApplication, StoredNumber};
 
 /// An application with its history, if the caller may see it. Another organization's
@@ -50,19 +50,34 @@ pub fn visible_to(mut stored: StoredNumber, caller: &Caller) -> StoredNumber {
 }
 
 /// A deactivation act of a number, for the organization that deactivated it (and for
-/// operators), whoever holds the number now.
+/// operators), whoever holds the number now; with the history entry it is on (its comment
+/// and the binding's application).
 pub async fn deactivation_act(
     services: &Services,
     phone: &PhoneNumber,
     act_number: &str,
     caller: &Caller,
-) -> Result<Option<DeactivationAct>, DependencyError> {
+) -> Result<Option<(DeactivationAct, NumberEvent)>, DependencyError> {
     let Some(stored) = services.store.number(phone).await? else {
         return Ok(None);
     };
-    Ok(stored
-        .history
-        .into_iter()
-        .filter_map(|e| e.act)
-        .find(|act| act.act_number == act_number && caller.may_read(&act.organization_inn)))
+    Ok(stored.history.into_iter().find_map(|e| {
+        let act = e.act.clone()?;
+        (act.act_number == act_number && caller.may_read(&act.organization_inn)).then_some((act, e))
+    }))
+}
+
+/// The name of the organization an act's binding came from, from that application.
+pub async fn organization_name(
+    services: &Services,
+    application_id: Option<Uuid>,
+) -> Result<Option<String>, DependencyError> {
+    let Some(id) = application_id else {
+        return Ok(None);
+    };
+    Ok(services
+        .store
+        .get(id)
+        .await?
+        .map(|s| s.application.organization.name.as_ref().to_owned()))
 }

@@ -37,6 +37,22 @@ impl DeactivationReason {
         }
     }
 
+    /// The reason in words, for documents a person reads.
+    pub fn label(self, english: bool) -> &'static str {
+        match (self, english) {
+            (Self::DivisionClosed, false) => "Подразделение закрыто",
+            (Self::OperatorChange, false) => "Смена оператора связи",
+            (Self::PolicyViolation, false) => "Нарушение правил использования",
+            (Self::Other, false) => "Иная причина",
+            (Self::Replacement, false) => "Замена номера",
+            (Self::DivisionClosed, true) => "Division closed",
+            (Self::OperatorChange, true) => "Change of carrier",
+            (Self::PolicyViolation, true) => "Rules violation",
+            (Self::Other, true) => "Other reason",
+            (Self::Replacement, true) => "Number replaced",
+        }
+    }
+
     /// A reason a client may give.
     pub fn parse(s: &str) -> Option<Self> {
         Self::REQUESTABLE.into_iter().find(|r| r.as_str() == s)

@@ -51,6 +51,24 @@ impl DocumentType {
             Self::Other => "other",
         }
     }
+
+    /// The type in words, for documents a person reads.
+    pub fn label(self, english: bool) -> &'static str {
+        match (self, english) {
+            (Self::RegistrationCertificate, false) => {
+                "Свидетельство о регистрации / выписка ЕГРЮЛ (ЕГРИП)"
+            }
+            (Self::Charter, false) => "Устав",
+            (Self::PowerOfAttorney, false) => "Доверенность",
+            (Self::AppointmentOrder, false) => "Приказ о назначении",
+            (Self::Other, false) => "Иной документ",
+            (Self::RegistrationCertificate, true) => "Registration certificate / register extract",
+            (Self::Charter, true) => "Charter",
+            (Self::PowerOfAttorney, true) => "Power of attorney",
+            (Self::AppointmentOrder, true) => "Appointment order",
+            (Self::Other, true) => "Other document",
+        }
+    }
 }
 
 /// Descriptor of a PDF uploaded elsewhere.

@@ -111,6 +111,22 @@ impl RejectionReason {
         }
     }
 
+    /// The reason in words, for documents a person reads.
+    pub fn label(self, english: bool) -> &'static str {
+        match (self, english) {
+            (Self::IncompleteDocuments, false) => "Неполный комплект документов",
+            (Self::RequisitesMismatch, false) => "Реквизиты не совпадают с данными реестра",
+            (Self::SignatureInvalid, false) => "Электронная подпись недействительна",
+            (Self::WrongNumberCategory, false) => "Номер не относится к корпоративным",
+            (Self::Other, false) => "Иная причина",
+            (Self::IncompleteDocuments, true) => "Incomplete documents",
+            (Self::RequisitesMismatch, true) => "Requisites do not match the register",
+            (Self::SignatureInvalid, true) => "Electronic signature invalid",
+            (Self::WrongNumberCategory, true) => "Not a corporate number",
+            (Self::Other, true) => "Other reason",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == s)
     }

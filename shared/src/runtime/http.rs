@@ -71,9 +71,24 @@ pub fn api_request(event: Request) -> ApiRequest {
     }
 }
 
+/// JSON goes back as text; a document (PDF) as binary, which API Gateway receives base64
+/// encoded (`isBase64Encoded`) and returns to the client as bytes.
 pub fn lambda_response(response: api::ApiResponse) -> Response<Body> {
     let (parts, body) = response.into_parts();
-    Response::from_parts(parts, Body::Text(body))
+    let binary = parts
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/pdf"));
+    let body = if binary {
+        Body::Binary(body)
+    } else {
+        match String::from_utf8(body) {
+            Ok(text) => Body::Text(text),
+            Err(e) => Body::Binary(e.into_bytes()),
+        }
+    };
+    Response::from_parts(parts, body)
 }
 
 /// One HTTP function's handler: the request, then the invocation's metrics.

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::path_phone;
-use crate::api::{ApiError, ApiRequest, ApiResponse, Ctx, json_response, views};
+use crate::api::{ApiError, ApiRequest, ApiResponse, Ctx, documents, json_response, views};
 use crate::app::{self, Caller, Services};
 use crate::domain::{ApplicationStatus, NumberState};
 
@@ -80,8 +80,11 @@ pub(super) async fn list_numbers(
 
 /// A deactivation act, for the organization that deactivated the number (or an operator),
 /// even after the number has passed to another organization.
+/// In JSON, or as a PDF with `Accept: application/pdf`.
 pub(super) async fn get_act(
     services: &Services,
+    ctx: &Ctx,
+    req: &ApiRequest,
     caller: &Caller,
     params: &HashMap<String, String>,
 ) -> Result<ApiResponse, ApiError> {
@@ -90,10 +93,44 @@ pub(super) async fn get_act(
         .get("act_number")
         .map(|raw| percent_decode(raw))
         .ok_or(ApiError::NotFound)?;
-    let act = app::deactivation_act(services, &phone, &act_number, caller)
+    let (act, entry) = app::deactivation_act(services, &phone, &act_number, caller)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(json_response(200, &views::act(&act)))
+    if !crate::api::wants_pdf(req) {
+        return Ok(json_response(200, &views::act(&act)));
+    }
+    let details = documents::ActDetails {
+        organization_name: app::organization_name(services, entry.application_id).await?,
+        comment: entry.comment.clone(),
+        application_id: entry.application_id,
+    };
+    let pdf = documents::deactivation_act(&act, &details, services.clock.now(), ctx.lang);
+    let file = format!("corpnum-act-{}.pdf", ascii_act_number(&act.act_number));
+    Ok(crate::api::pdf_response(pdf, &file))
+}
+
+/// `ДА-20261122-1A2B3C4D` as `DA-20261122-1A2B3C4D`, for a file name any client keeps.
+fn ascii_act_number(n: &str) -> String {
+    n.replace("ДА", "DA")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect()
+}
+
+/// The application report as a PDF (`GET /v1/applications/{id}` with
+/// `Accept: application/pdf`, or `.../report.pdf`), under the JSON view's visibility.
+pub(super) async fn report(
+    services: &Services,
+    ctx: &Ctx,
+    caller: &Caller,
+    id: uuid::Uuid,
+) -> Result<ApiResponse, ApiError> {
+    let stored = app::application_status(services, id, caller)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let pdf =
+        documents::application_report(&stored, services.clock.now(), ctx.lang, &services.support);
+    Ok(crate::api::pdf_response(pdf, &format!("corpnum-{id}.pdf")))
 }
 
 /// A path segment with its `%XX` escapes decoded (act numbers carry Cyrillic letters);

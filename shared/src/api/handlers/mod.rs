@@ -36,12 +36,18 @@ pub(crate) async fn dispatch(
         Route::ResendOtp => {
             verify_otp::resend(services, req, caller, application_id(params)?).await
         }
+        Route::GetApplication if super::wants_pdf(req) => {
+            check_status::report(services, ctx, caller, application_id(params)?).await
+        }
         Route::GetApplication => {
             super::handlers::application_response(services, ctx, application_id(params)?, caller)
                 .await
         }
+        Route::GetReport => {
+            check_status::report(services, ctx, caller, application_id(params)?).await
+        }
         Route::GetNumber => check_status::get_number(services, ctx, caller, params).await,
-        Route::GetAct => check_status::get_act(services, caller, params).await,
+        Route::GetAct => check_status::get_act(services, ctx, req, caller, params).await,
         Route::ListApplications => {
             check_status::list_applications(services, ctx, req, caller).await
         }

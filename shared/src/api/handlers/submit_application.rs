@@ -80,7 +80,7 @@ pub(super) async fn submit(
         response = response.header("Idempotent-Replayed", "true");
     }
     response
-        .body(body)
+        .body(body.into_bytes())
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
@@ -114,7 +114,7 @@ fn replay(stored: StoredResponse) -> ApiResponse {
         builder = builder.header(name.as_str(), value.as_str());
     }
     builder
-        .body(stored.body)
+        .body(stored.body.into_bytes())
         .unwrap_or_else(|_| json_response(500, &serde_json::Value::Null))
 }
 

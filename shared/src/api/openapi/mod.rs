@@ -35,12 +35,21 @@ pub fn document() -> Value {
         for h in [Header::RequestId].iter().chain(headers) {
             success_headers.insert(h.name().into(), h.reference());
         }
+        let mut content = Map::new();
+        for media in operations::success_media(spec.route) {
+            let body = if *media == "application/json" {
+                json!({ "schema": { "$ref": format!("#/components/schemas/{schema}") } })
+            } else {
+                json!({ "schema": { "type": "string", "format": "binary" } })
+            };
+            content.insert((*media).to_owned(), body);
+        }
         responses.insert(
             status.to_string(),
             json!({
                 "description": description,
                 "headers": success_headers,
-                "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } },
+                "content": content,
             }),
         );
         for (status, description, schema) in operations::other_successes(spec.route) {

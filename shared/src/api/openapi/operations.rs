@@ -207,6 +207,16 @@ pub fn other_successes(route: Route) -> &'static [(u16, &'static str, &'static s
     }
 }
 
+/// The media types a route's success response comes in; a PDF where the client asks for it
+/// with `Accept: application/pdf` (SPEC 4.5, 4.6).
+pub fn success_media(route: Route) -> &'static [&'static str] {
+    match route {
+        Route::GetApplication | Route::GetAct => &["application/json", "application/pdf"],
+        Route::GetReport => &["application/pdf"],
+        _ => &["application/json"],
+    }
+}
+
 const CODE_LOCK_423: &str = "The code is spent, or ten wrong codes for this number today (otp_attempts_exceeded; Retry-After tells when new codes can be had)";
 const NEW_CODE_423: &str =
     "Ten wrong codes for this number today: no new code before Retry-After (otp_attempts_exceeded)";
@@ -267,10 +277,23 @@ pub fn operation(route: Route) -> OperationDoc {
         },
         Route::GetApplication => OperationDoc {
             id: "getApplication",
-            summary: "An application with its history",
+            summary: "An application with its history; with Accept: application/pdf, the report as a PDF (as .../report.pdf)",
             params: &[Id],
             body: None,
             success: (200, "The application", "Application", &[]),
+            problems: read(&[(404, None)]),
+        },
+        Route::GetReport => OperationDoc {
+            id: "getApplicationReport",
+            summary: "The application report as a PDF («Скачать PDF»): A4, Russian (English with Accept-Language: en), everything the JSON view holds with the history as a table and the support block; same visibility as the JSON view",
+            params: &[Id],
+            body: None,
+            success: (
+                200,
+                "The report (Content-Disposition: attachment; filename=\"corpnum-<id>.pdf\")",
+                "Application",
+                &[],
+            ),
             problems: read(&[(404, None)]),
         },
         Route::GetNumber => OperationDoc {
@@ -309,7 +332,7 @@ pub fn operation(route: Route) -> OperationDoc {
         },
         Route::GetAct => OperationDoc {
             id: "getDeactivationAct",
-            summary: "A deactivation act, for the organization that deactivated the number (even after the number passed to another organization) and for operators",
+            summary: "A deactivation act, for the organization that deactivated the number (even after the number passed to another organization) and for operators; with Accept: application/pdf, as a PDF",
             params: &[Phone, ActNumber],
             body: None,
             success: (200, "The act", "DeactivationAct", &[]),
