@@ -94,7 +94,7 @@ fn main() {
             let t = Instant::now();
             let r = api::handle(Function::SubmitApplication, &services, request("POST", "/v1/applications", Some(body))).await;
             submit.push(t.elapsed());
-            let created: serde_json::Value = serde_json::from_str(r.body()).expect("json");
+            let created: serde_json::Value = serde_json::from_slice(r.body()).expect("json");
             let id = created["id"].as_str().expect("id").to_owned();
             let code = corpnum::domain::code_in_sms(&sms.messages().last().expect("sms").1).expect("code");
 
@@ -116,4 +116,67 @@ fn main() {
     report("POST .../otp (correct)", verify);
     report("GET /v1/applications/{id}", status);
     report("POST (invalid, 422)", invalid);
+
+    // The PDF report of an application with 200 history entries (SPEC 4.5: < 20 ms).
+    let (samples, size, pages) = runtime.block_on(report_with_history(&services, 200));
+    println!("PDF report, 200 history entries: {size} bytes, {pages} pages");
+    report("GET .../report.pdf", samples);
+}
+
+/// Times the report of one application given `entries` history entries with comments.
+async fn report_with_history(services: &Services, entries: usize) -> (Vec<Duration>, usize, usize) {
+    use corpnum::domain::{Actor, ApplicationStatus, HistoryEntry};
+    use corpnum::ports::ApplicationUpdate;
+    let page = services
+        .store
+        .by_status(ApplicationStatus::UnderReview, None, 1, None)
+        .await
+        .expect("page");
+    let mut app = page.items.into_iter().next().expect("an application");
+    let now = services.clock.now();
+    for chunk in 0..entries / 20 {
+        app.revision += 1;
+        let history: Vec<HistoryEntry> = (0..20)
+            .map(|i| HistoryEntry {
+                at: now + chrono::Duration::seconds((chunk * 20 + i) as i64),
+                from: Some(ApplicationStatus::UnderReview),
+                to: ApplicationStatus::ManualReview,
+                actor: Actor::Operator("operator-7".into()),
+                comment: Some(format!(
+                    "Проверены реквизиты и документы организации по выписке из реестра, запись {}",
+                    chunk * 20 + i
+                )),
+            })
+            .collect();
+        services
+            .store
+            .update(ApplicationUpdate {
+                application: &app,
+                history: &history,
+                number: None,
+                replaced: None,
+                charges: &[],
+                now,
+            })
+            .await
+            .expect("update");
+    }
+    let path = format!("/v1/applications/{}/report.pdf", app.id);
+    let (mut samples, mut size, mut pages) = (Vec::new(), 0, 0);
+    for _ in 0..50 {
+        let t = Instant::now();
+        let r = api::handle(Function::CheckStatus, services, request("GET", &path, None)).await;
+        samples.push(t.elapsed());
+        size = r.body().len();
+        pages = page_count(r.body());
+    }
+    (samples, size, pages)
+}
+
+/// Page objects in a PDF (`/Type /Page`, not the `/Type /Pages` tree).
+fn page_count(pdf: &[u8]) -> usize {
+    let needle = b"/Type /Page";
+    pdf.windows(needle.len() + 1)
+        .filter(|w| &w[..needle.len()] == needle && w[needle.len()] != b's')
+        .count()
 }

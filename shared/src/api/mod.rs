@@ -382,4 +382,37 @@ mod tests {
         assert!(!is_well_formed_request_id("has space"));
         assert!(!is_well_formed_request_id(&"a".repeat(129)));
     }
+
+    #[test]
+    fn a_pdf_only_when_preferred_to_json() {
+        let with = |accept: Option<&str>| {
+            let mut headers = http::HeaderMap::new();
+            if let Some(a) = accept {
+                headers.insert("accept", http::HeaderValue::from_str(a).unwrap());
+            }
+            wants_pdf(&ApiRequest {
+                method: "GET".into(),
+                path: "/".into(),
+                route_key: None,
+                path_params: HashMap::new(),
+                query: vec![],
+                headers,
+                body: vec![],
+                platform_request_id: "r".into(),
+                claims: None,
+                cold_start: false,
+            })
+        };
+        assert!(!with(None));
+        assert!(!with(Some("*/*")));
+        assert!(!with(Some("application/json")));
+        assert!(with(Some("application/pdf")));
+        assert!(with(Some("application/pdf, */*;q=0.5")));
+        assert!(!with(Some("application/json, application/pdf;q=0.9")));
+        assert!(
+            !with(Some("application/pdf, application/json")),
+            "JSON wins a tie"
+        );
+        assert!(!with(Some("application/pdf;q=0")));
+    }
 }
