@@ -109,8 +109,9 @@ invoke: ## Send an event to a function under `make watch`: make invoke FN=check-
 bench: ## Handler work per request beyond the AWS calls (SPEC 10), printed as percentiles
 	$(CARGO) bench -p corpnum --features test-support --bench handler
 
-coldstart: ## Init time of every packaged function against a hello-world lambda_runtime binary (after make package)
-	$(CARGO) build --release -p hello-lambda
+coldstart: deps ## Init time of every packaged function against a hello-world lambda_runtime binary (after make package)
+	@# The baseline is built by the very command that builds the functions.
+	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo lambda build --release --compiler cargo --x86-64 -p hello-lambda
 	$(PYTHON) scripts/cold-start.py 15
 
 FUNCTIONS := $(notdir $(wildcard functions/*))

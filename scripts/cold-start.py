@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Cold start (SPEC 10): time from spawning a function's bootstrap until it asks the Lambda
 Runtime API for its first event, which is when init is over. Every packaged function is
-compared with a hello-world lambda_runtime binary built with the same profile, in the same
-run. Prints figures; asserts nothing.
+compared with a hello-world lambda_runtime binary built by the same cargo lambda command, in
+the same run. Prints figures; asserts nothing.
 
     scripts/cold-start.py [RUNS]     (make coldstart; needs make package first)
 """
@@ -71,13 +71,13 @@ def main():
         # The key inline: the Secrets Manager call made at init in AWS is network time, not ours.
         "CORPNUM_OTP_SECRET": "cold-start-benchmark-secret",
     }
-    hello = os.path.join(ROOT, "target/release/hello-lambda")
+    hello = os.path.join(ROOT, "target/lambda/hello-lambda/bootstrap")
     binaries = [("hello-lambda (baseline)", hello)] + [
         (f, os.path.join(ROOT, "target/lambda", f, "bootstrap")) for f in FUNCTIONS
     ]
     for _, path in binaries:
         if not os.path.exists(path):
-            raise SystemExit(f"missing {path}: run make package (and cargo build --release -p hello-lambda)")
+            raise SystemExit(f"missing {path}: run make package (make coldstart builds the baseline)")
     results = {}
     for _ in range(RUNS):  # interleaved, so machine noise hits every binary alike
         for name, path in binaries:

@@ -1,6 +1,14 @@
 use lambda_http::Error;
 
-#[tokio::main]
+use check_status::FUNCTION;
+
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    corpnum::runtime::run(check_status::FUNCTION).await
+    // What the function uses is fixed at compile time: it links only those SDK clients.
+    corpnum::runtime::run::<
+        { FUNCTION.sends_sms() },
+        { FUNCTION.queues_reviews() },
+        { FUNCTION.handles_codes() },
+    >(FUNCTION)
+    .await
 }

@@ -1,6 +1,6 @@
 use lambda_runtime::Error;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     corpnum::runtime::run_review_worker().await
 }

@@ -36,11 +36,22 @@ impl Function {
     }
 
     /// Whether the function issues or checks SMS codes, and so needs the hashing key.
-    pub fn handles_codes(self) -> bool {
+    pub const fn handles_codes(self) -> bool {
         matches!(
             self,
             Self::SubmitApplication | Self::VerifyOtp | Self::Deactivate
         )
+    }
+
+    /// Whether the function sends SMS (codes), and so links the SNS client.
+    pub const fn sends_sms(self) -> bool {
+        self.handles_codes()
+    }
+
+    /// Whether the function puts applications on the review queue (a confirmed code,
+    /// documents added), and so links the SQS client.
+    pub const fn queues_reviews(self) -> bool {
+        matches!(self, Self::SubmitApplication | Self::VerifyOtp)
     }
 }
 

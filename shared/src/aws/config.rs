@@ -103,17 +103,21 @@ impl Settings {
     /// Reads the settings. The code-hashing key comes from `CORPNUM_OTP_SECRET`, or from
     /// the Secrets Manager secret named by `CORPNUM_OTP_SECRET_ARN`; without either the
     /// process refuses to start, unless it is local (`CORPNUM_LOCAL=1`, a fixed development
-    /// key) or never issues or checks codes (`handles_codes = false`: a random key that
+    /// key) or never issues or checks codes (`CODES = false`: a random key that
     /// hashes nothing, so those functions need no access to the secret).
-    pub async fn load(config: &SdkConfig, handles_codes: bool) -> Result<Self, ConfigError> {
+    ///
+    /// `CODES` is known at compile time, so a function that handles no codes does not link
+    /// the Secrets Manager client at all.
+    pub async fn load<const CODES: bool>(config: &SdkConfig) -> Result<Self, ConfigError> {
         let local = flag(&var, "CORPNUM_LOCAL", false)?;
-        let otp_secret = match (var("CORPNUM_OTP_SECRET"), var("CORPNUM_OTP_SECRET_ARN")) {
+        let arn = var("CORPNUM_OTP_SECRET_ARN").filter(|_| CODES);
+        let otp_secret = match (var("CORPNUM_OTP_SECRET"), arn) {
             (Some(value), _) => secret(value.into_bytes(), "CORPNUM_OTP_SECRET")?,
             (None, Some(arn)) => {
                 secret(fetch_secret(config, &arn).await?, "CORPNUM_OTP_SECRET_ARN")?
             }
             (None, None) if local => Self::local_secret()?,
-            (None, None) if !handles_codes => {
+            (None, None) if !CODES => {
                 let mut key = [0u8; 32];
                 rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
                 secret(key.to_vec(), "CORPNUM_OTP_SECRET")?
@@ -194,17 +198,36 @@ pub async fn fetch_secret(config: &SdkConfig, arn: &str) -> Result<Vec<u8>, Conf
 /// The SDK configuration: region, credentials and endpoints from the standard AWS
 /// settings (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`, `..._SNS`, `..._SQS`), with
 /// short timeouts so that a dead dependency becomes a prompt 503.
+///
+/// Built for a short init (SPEC 10): one HTTPS client (rustls with aws-lc, the system's
+/// root certificates, verification on) shared by every service client, instead of one
+/// each; credentials and region straight from the variables Lambda sets when they are
+/// there (`AWS_ACCESS_KEY_ID`…, `AWS_REGION`), instead of walking the default chain, which
+/// builds an STS client and reads profile files. Without them the default chain applies.
 pub async fn sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        .build_https();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(2))
                 .operation_attempt_timeout(Duration::from_secs(3))
                 .operation_timeout(Duration::from_secs(8))
                 .build(),
-        )
-        .load()
-        .await
+        );
+    if var("AWS_ACCESS_KEY_ID").is_some() && var("AWS_SECRET_ACCESS_KEY").is_some() {
+        loader = loader.credentials_provider(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        );
+    }
+    if let Some(region) = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")) {
+        loader = loader.region(aws_config::Region::new(region));
+    }
+    loader.load().await
 }
 
 /// The AWS clients one process uses, built once.
@@ -225,25 +248,38 @@ impl Clients {
     }
 }
 
-/// Wires the use cases to the real adapters.
+/// Wires the use cases to the real adapters (the local host and the tests, which use every
+/// client).
 pub fn services(settings: &Settings, clients: &Clients) -> Services {
-    Services {
-        store: Arc::new({
-            let store = DynamoStore::new(clients.dynamodb.clone(), &settings.table);
-            if settings.store_returns_items {
-                store
-            } else {
-                store.without_returned_items()
-            }
-        }),
-        sms: Arc::new(SnsSms::new(
+    services_with(
+        settings,
+        DynamoStore::new(clients.dynamodb.clone(), &settings.table),
+        Arc::new(SnsSms::new(
             clients.sns.clone(),
             settings.sms_sender_id.clone(),
         )),
-        queue: Arc::new(SqsReviewQueue::new(
+        Arc::new(SqsReviewQueue::new(
             clients.sqs.clone(),
             &settings.review_queue_url,
         )),
+    )
+}
+
+/// Wires the use cases to the store and the messaging given.
+pub fn services_with(
+    settings: &Settings,
+    store: DynamoStore,
+    sms: Arc<dyn crate::ports::SmsSender>,
+    queue: Arc<dyn crate::ports::ReviewQueue>,
+) -> Services {
+    Services {
+        store: Arc::new(if settings.store_returns_items {
+            store
+        } else {
+            store.without_returned_items()
+        }),
+        sms,
+        queue,
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),
         secret: settings.otp_secret.clone(),

@@ -75,3 +75,28 @@ impl ReviewQueue for SqsReviewQueue {
         Ok(())
     }
 }
+
+/// Stands in for a client a function does not link (it never sends SMS, or never queues):
+/// a call is a bug, reported as a dependency failure rather than a panic.
+#[derive(Clone, Copy, Debug)]
+pub struct Unused;
+
+#[async_trait]
+impl SmsSender for Unused {
+    async fn send(&self, _to: &PhoneNumber, _text: &str) -> Result<(), DependencyError> {
+        Err(DependencyError::new(
+            "sns",
+            "this function does not send SMS",
+        ))
+    }
+}
+
+#[async_trait]
+impl ReviewQueue for Unused {
+    async fn enqueue(&self, _ticket: &ReviewTicket) -> Result<(), DependencyError> {
+        Err(DependencyError::new(
+            "sqs",
+            "this function does not use the review queue",
+        ))
+    }
+}

@@ -1,42 +1,79 @@
 //! The whole `main` of each function: logs, settings (failing fast on a missing one) and
 //! clients, built once per process, then the Lambda runtime loop.
+//!
+//! What a function uses is given at compile time (`SMS`, `QUEUE`, `CODES`), so a function
+//! builds, and links, only the SDK clients it uses: smaller binaries, shorter init.
+
+use std::sync::Arc;
 
 use lambda_http::{Error, Request, service_fn};
 
 use crate::api::Function;
 use crate::app::Services;
+use crate::aws::config::{Settings, sdk_config};
+use crate::aws::dynamo::DynamoStore;
+use crate::aws::messaging::{SnsSms, SqsReviewQueue, Unused};
+use crate::ports::{ReviewQueue, SmsSender};
 
 /// Logs, settings (failing fast on a missing one) and clients, built once per process.
-async fn init(name: &str, handles_codes: bool) -> Result<Services, Error> {
+async fn init<const SMS: bool, const QUEUE: bool, const CODES: bool>(
+    name: &str,
+) -> Result<Services, Error> {
     super::telemetry::init();
-    let sdk = crate::aws::config::sdk_config().await;
-    let settings = crate::aws::config::Settings::load(&sdk, handles_codes).await?;
-    let clients = crate::aws::config::Clients::new(&sdk);
+    let sdk = sdk_config().await;
+    let settings = Settings::load::<CODES>(&sdk).await?;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table);
+    let sms: Arc<dyn SmsSender> = if SMS {
+        Arc::new(SnsSms::new(
+            aws_sdk_sns::Client::new(&sdk),
+            settings.sms_sender_id.clone(),
+        ))
+    } else {
+        Arc::new(Unused)
+    };
+    let queue: Arc<dyn ReviewQueue> = if QUEUE {
+        Arc::new(SqsReviewQueue::new(
+            aws_sdk_sqs::Client::new(&sdk),
+            &settings.review_queue_url,
+        ))
+    } else {
+        Arc::new(Unused)
+    };
     tracing::info!(function = name, "function initialised");
-    Ok(crate::aws::config::services(&settings, &clients))
+    Ok(crate::aws::config::services_with(
+        &settings, store, sms, queue,
+    ))
 }
 
-/// The whole `main` of an HTTP function.
-pub async fn run(function: Function) -> Result<(), Error> {
-    let services = init(function.name(), function.handles_codes()).await?;
+/// The whole `main` of an HTTP function; call it as
+/// `run::<{ F.sends_sms() }, { F.queues_reviews() }, { F.handles_codes() }>(F)`.
+pub async fn run<const SMS: bool, const QUEUE: bool, const CODES: bool>(
+    function: Function,
+) -> Result<(), Error> {
+    debug_assert!(
+        function.sends_sms() == SMS
+            && function.queues_reviews() == QUEUE
+            && function.handles_codes() == CODES
+    );
+    let services = init::<SMS, QUEUE, CODES>(function.name()).await?;
     lambda_http::run(service_fn(|event: Request| {
         super::http::handle(function, &services, event)
     }))
     .await
 }
 
-/// The whole `main` of the review queue consumer.
+/// The whole `main` of the review queue consumer: the table only.
 pub async fn run_review_worker() -> Result<(), Error> {
-    let services = init("review-worker", false).await?;
+    let services = init::<false, false, false>("review-worker").await?;
     lambda_runtime::run(lambda_runtime::service_fn(|event| {
         super::jobs::review_batch(&services, event)
     }))
     .await
 }
 
-/// The whole `main` of the scheduled sweeper.
+/// The whole `main` of the scheduled sweeper: the table and the review queue.
 pub async fn run_review_sweeper() -> Result<(), Error> {
-    let services = init("review-sweeper", false).await?;
+    let services = init::<false, true, false>("review-sweeper").await?;
     lambda_runtime::run(lambda_runtime::service_fn(|event| {
         super::jobs::sweep(&services, event)
     }))
