@@ -28,6 +28,14 @@ pub struct Endpoints {
 
 /// The SDK clients for local endpoints: fixed region and dummy credentials.
 pub async fn local_clients(endpoints: &Endpoints) -> Clients {
+    local_clients_recorded(endpoints, None).await
+}
+
+/// [`local_clients`], each recording its operations in `recorder` when given.
+pub async fn local_clients_recorded(
+    endpoints: &Endpoints,
+    recorder: Option<&corpnum::aws::calls::CallRecorder>,
+) -> Clients {
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new(
@@ -46,22 +54,21 @@ pub async fn local_clients(endpoints: &Endpoints) -> Clients {
         )
         .load()
         .await;
+    let dynamodb = aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&endpoints.dynamodb);
+    let sns = aws_sdk_sns::config::Builder::from(&sdk).endpoint_url(&endpoints.sns);
+    let sqs = aws_sdk_sqs::config::Builder::from(&sdk).endpoint_url(&endpoints.sqs);
+    let (dynamodb, sns, sqs) = match recorder {
+        Some(r) => (
+            dynamodb.interceptor(r.clone()),
+            sns.interceptor(r.clone()),
+            sqs.interceptor(r.clone()),
+        ),
+        None => (dynamodb, sns, sqs),
+    };
     Clients {
-        dynamodb: aws_sdk_dynamodb::Client::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(&sdk)
-                .endpoint_url(&endpoints.dynamodb)
-                .build(),
-        ),
-        sns: aws_sdk_sns::Client::from_conf(
-            aws_sdk_sns::config::Builder::from(&sdk)
-                .endpoint_url(&endpoints.sns)
-                .build(),
-        ),
-        sqs: aws_sdk_sqs::Client::from_conf(
-            aws_sdk_sqs::config::Builder::from(&sdk)
-                .endpoint_url(&endpoints.sqs)
-                .build(),
-        ),
+        dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
+        sns: aws_sdk_sns::Client::from_conf(sns.build()),
+        sqs: aws_sdk_sqs::Client::from_conf(sqs.build()),
     }
 }
 

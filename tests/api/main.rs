@@ -15,6 +15,7 @@ mod personal_data;
 mod replacement;
 mod restrictions;
 mod review;
+mod round_trips;
 mod schema;
 mod status;
 mod store_contract;

@@ -97,6 +97,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub clock: Arc<ManualClock>,
+    /// Every AWS operation the app's handlers made (`Service.Operation`), for counting.
+    pub calls: corpnum::aws::calls::CallRecorder,
     pub world: World,
     resources: Resources,
     moto: String,
@@ -160,23 +162,27 @@ impl TestApp {
             Ok(w) => w,
             Err(e) => panic!("provisioning: {e}"),
         };
-        let clients = corpnum_local::local_clients(&Endpoints {
-            dynamodb: if faults.dynamodb_down {
-                dead_endpoint()
-            } else {
-                healthy.dynamodb.clone()
+        let calls = corpnum::aws::calls::CallRecorder::default();
+        let clients = corpnum_local::local_clients_recorded(
+            &Endpoints {
+                dynamodb: if faults.dynamodb_down {
+                    dead_endpoint()
+                } else {
+                    healthy.dynamodb.clone()
+                },
+                sns: if faults.sns_down {
+                    dead_endpoint()
+                } else {
+                    healthy.sns.clone()
+                },
+                sqs: if faults.sqs_down {
+                    dead_endpoint()
+                } else {
+                    healthy.sqs.clone()
+                },
             },
-            sns: if faults.sns_down {
-                dead_endpoint()
-            } else {
-                healthy.sns.clone()
-            },
-            sqs: if faults.sqs_down {
-                dead_endpoint()
-            } else {
-                healthy.sqs.clone()
-            },
-        })
+            Some(&calls),
+        )
         .await;
         configure_settings(&mut world.settings);
         world.services = corpnum::aws::config::services(&world.settings, &clients);
@@ -202,6 +208,7 @@ impl TestApp {
             address,
             client: reqwest::Client::new(),
             clock,
+            calls,
             world,
             resources,
             moto: stack.moto_endpoint.clone(),

@@ -4,11 +4,6 @@ use rebind_employee::FUNCTION;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    // What the function uses is fixed at compile time: it links only those SDK clients.
-    corpnum::runtime::run::<
-        { FUNCTION.sends_sms() },
-        { FUNCTION.queues_reviews() },
-        { FUNCTION.handles_codes() },
-    >(FUNCTION)
-    .await
+    // The function is fixed at compile time: it links only its own routes and SDK clients.
+    corpnum::runtime::run::<{ FUNCTION.id() }>().await
 }

@@ -134,6 +134,20 @@ pub(crate) fn header<'a>(req: &'a ApiRequest, name: &str) -> Option<&'a str> {
 /// Serves one request for `function`. Routes of other functions are not found here,
 /// just as API Gateway would never send them.
 pub async fn handle(function: Function, services: &Services, req: ApiRequest) -> ApiResponse {
+    serve::<{ handlers::ALL }>(function, services, req).await
+}
+
+/// [`handle`] for a build that serves only function `F` (`F = function.id()`): the other
+/// functions' handlers are not linked into it.
+pub async fn handle_as<const F: u8>(services: &Services, req: ApiRequest) -> ApiResponse {
+    serve::<F>(Function::from_id(F), services, req).await
+}
+
+async fn serve<const ONLY: u8>(
+    function: Function,
+    services: &Services,
+    req: ApiRequest,
+) -> ApiResponse {
     use tracing::Instrument;
     let ctx = Ctx::of(&req);
     let span = tracing::info_span!(
@@ -152,7 +166,10 @@ pub async fn handle(function: Function, services: &Services, req: ApiRequest) ->
                 // (path parameters included) is looked at for a caller without one.
                 match authorize(&req, spec.route.access()) {
                     Ok(caller) => {
-                        handlers::dispatch(spec.route, services, &ctx, &req, &caller, &params).await
+                        handlers::dispatch::<ONLY>(
+                            spec.route, services, &ctx, &req, &caller, &params,
+                        )
+                        .await
                     }
                     Err(e) => Err(e),
                 }

@@ -15,6 +15,24 @@ pub enum Function {
 }
 
 impl Function {
+    /// A number naming the function in a build (`api::handle_as::<{ F.id() }>`).
+    pub const fn id(self) -> u8 {
+        self as u8
+    }
+
+    /// The function with this id; an unknown id is a build error where it is constant.
+    pub const fn from_id(id: u8) -> Self {
+        match id {
+            0 => Self::SubmitApplication,
+            1 => Self::VerifyOtp,
+            2 => Self::CheckStatus,
+            3 => Self::Deactivate,
+            4 => Self::RebindEmployee,
+            5 => Self::ReviewDecision,
+            _ => panic!("no such function"),
+        }
+    }
+
     pub const ALL: [Self; 6] = [
         Self::SubmitApplication,
         Self::VerifyOtp,
@@ -56,6 +74,35 @@ impl Function {
 }
 
 impl Route {
+    /// The function that serves the route, as a constant (the route table says the same;
+    /// a test holds them together).
+    pub const fn function(self) -> Function {
+        match self {
+            Self::SubmitApplication | Self::AddDocuments => Function::SubmitApplication,
+            Self::VerifyOtp | Self::ResendOtp => Function::VerifyOtp,
+            Self::GetApplication
+            | Self::GetReport
+            | Self::GetNumber
+            | Self::GetAct
+            | Self::ListApplications
+            | Self::ListNumbers => Function::CheckStatus,
+            Self::RequestDeactivation
+            | Self::ConfirmDeactivation
+            | Self::RequestSuspension
+            | Self::ConfirmSuspension
+            | Self::RequestResumption
+            | Self::ConfirmResumption
+            | Self::ReplaceNumber => Function::Deactivate,
+            Self::RebindEmployee => Function::RebindEmployee,
+            Self::ListReviews
+            | Self::Decide
+            | Self::PutRestriction
+            | Self::DeleteRestriction
+            | Self::GetRestriction
+            | Self::ListRestrictions => Function::ReviewDecision,
+        }
+    }
+
     /// What the route requires of the token, checked before anything else of the request.
     pub(crate) fn access(self) -> super::Access {
         use super::Access;
@@ -377,6 +424,16 @@ mod tests {
         );
         assert_eq!(resolve("GET", "/v1/nothing"), Resolution::NotFound);
         assert_eq!(resolve("GET", "/v1/applications//"), Resolution::NotFound);
+    }
+
+    #[test]
+    fn the_table_and_the_constants_agree() {
+        for spec in ROUTES {
+            assert_eq!(spec.route.function(), spec.function, "{}", spec.key());
+        }
+        for f in Function::ALL {
+            assert_eq!(Function::from_id(f.id()), f);
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The outbound AWS adapters (DynamoDB, SNS, SQS), their configuration and the table
 //! schema. The Lambda side lives in `crate::runtime`, which uses these.
 
+pub mod calls;
 pub mod config;
 pub mod dynamo;
 pub mod messaging;

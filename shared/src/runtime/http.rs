@@ -103,3 +103,16 @@ pub async fn handle(
     super::metrics::flush(function.name());
     Ok(lambda_response(response))
 }
+
+/// [`handle`] in the deployed function `F`, which links only its own routes' handlers.
+pub async fn handle_as<const F: u8>(
+    services: &Services,
+    event: Request,
+) -> Result<Response<Body>, Error> {
+    let function = Function::from_id(F);
+    let mut request = api_request(event);
+    request.cold_start = super::invocation::cold_start();
+    let response = api::handle_as::<F>(services, request).await;
+    super::metrics::flush(function.name());
+    Ok(lambda_response(response))
+}

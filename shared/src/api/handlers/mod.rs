@@ -16,7 +16,19 @@ use super::{ApiError, ApiRequest, ApiResponse, Ctx, Route};
 use crate::app::{Caller, Services};
 use crate::domain::{Comment, PhoneNumber};
 
-pub(crate) async fn dispatch(
+/// Serves every function's routes (the local host and the tests).
+pub const ALL: u8 = u8::MAX;
+
+/// Whether a build serving `ONLY` serves `route`; constant once `ONLY` is known.
+#[inline(always)]
+const fn on<const ONLY: u8>(route: Route) -> bool {
+    ONLY == ALL || ONLY == route.function().id()
+}
+
+/// Serves `route`. `ONLY` is the id of the one function this build serves (a deployed
+/// function: the other functions' handlers are unreachable, so they and what only they use,
+/// like the PDF engine and its fonts, are not linked into it), or [`ALL`] (the local host).
+pub(crate) async fn dispatch<const ONLY: u8>(
     route: Route,
     services: &Services,
     ctx: &Ctx,
@@ -25,61 +37,78 @@ pub(crate) async fn dispatch(
     params: &HashMap<String, String>,
 ) -> Result<ApiResponse, ApiError> {
     match route {
-        Route::SubmitApplication => submit_application::submit(services, ctx, req, caller).await,
-        Route::AddDocuments => {
+        Route::SubmitApplication if on::<ONLY>(Route::SubmitApplication) => {
+            submit_application::submit(services, ctx, req, caller).await
+        }
+        Route::AddDocuments if on::<ONLY>(Route::AddDocuments) => {
             let id = application_id(params)?;
             submit_application::add_documents(services, ctx, req, caller, id).await
         }
-        Route::VerifyOtp => {
+        Route::VerifyOtp if on::<ONLY>(Route::VerifyOtp) => {
             verify_otp::verify(services, req, caller, application_id(params)?).await
         }
-        Route::ResendOtp => {
+        Route::ResendOtp if on::<ONLY>(Route::ResendOtp) => {
             verify_otp::resend(services, req, caller, application_id(params)?).await
         }
-        Route::GetApplication if super::wants_pdf(req) => {
+        Route::GetApplication if on::<ONLY>(Route::GetApplication) && super::wants_pdf(req) => {
             check_status::report(services, ctx, caller, application_id(params)?).await
         }
-        Route::GetApplication => {
+        Route::GetApplication if on::<ONLY>(Route::GetApplication) => {
             super::handlers::application_response(services, ctx, application_id(params)?, caller)
                 .await
         }
-        Route::GetReport => {
+        Route::GetReport if on::<ONLY>(Route::GetReport) => {
             check_status::report(services, ctx, caller, application_id(params)?).await
         }
-        Route::GetNumber => check_status::get_number(services, ctx, caller, params).await,
-        Route::GetAct => check_status::get_act(services, ctx, req, caller, params).await,
-        Route::ListApplications => {
+        Route::GetNumber if on::<ONLY>(Route::GetNumber) => {
+            check_status::get_number(services, ctx, caller, params).await
+        }
+        Route::GetAct if on::<ONLY>(Route::GetAct) => {
+            check_status::get_act(services, ctx, req, caller, params).await
+        }
+        Route::ListApplications if on::<ONLY>(Route::ListApplications) => {
             check_status::list_applications(services, ctx, req, caller).await
         }
-        Route::ListNumbers => check_status::list_numbers(services, ctx, req, caller).await,
-        Route::RequestDeactivation | Route::RequestSuspension | Route::RequestResumption => {
+        Route::ListNumbers if on::<ONLY>(Route::ListNumbers) => {
+            check_status::list_numbers(services, ctx, req, caller).await
+        }
+        Route::RequestDeactivation | Route::RequestSuspension | Route::RequestResumption
+            if on::<ONLY>(Route::RequestDeactivation) =>
+        {
             let kind = action_kind(route);
             deactivate::request(services, ctx, req, caller, path_phone(params)?, kind).await
         }
-        Route::ConfirmDeactivation | Route::ConfirmSuspension | Route::ConfirmResumption => {
+        Route::ConfirmDeactivation | Route::ConfirmSuspension | Route::ConfirmResumption
+            if on::<ONLY>(Route::ConfirmDeactivation) =>
+        {
             let kind = action_kind(route);
             deactivate::confirm(services, ctx, req, caller, path_phone(params)?, kind).await
         }
-        Route::ReplaceNumber => {
+        Route::ReplaceNumber if on::<ONLY>(Route::ReplaceNumber) => {
             deactivate::replace(services, req, caller, path_phone(params)?).await
         }
-        Route::RebindEmployee => {
+        Route::RebindEmployee if on::<ONLY>(Route::RebindEmployee) => {
             rebind_employee::rebind(services, ctx, req, caller, path_phone(params)?).await
         }
-        Route::ListReviews => review_decision::list(services, req).await,
-        Route::Decide => {
+        Route::ListReviews if on::<ONLY>(Route::ListReviews) => {
+            review_decision::list(services, req).await
+        }
+        Route::Decide if on::<ONLY>(Route::Decide) => {
             review_decision::decide(services, ctx, req, caller, application_id(params)?).await
         }
-        Route::PutRestriction => {
+        Route::PutRestriction if on::<ONLY>(Route::PutRestriction) => {
             review_decision::put_restriction(services, req, caller, path_phone(params)?).await
         }
-        Route::DeleteRestriction => {
+        Route::DeleteRestriction if on::<ONLY>(Route::DeleteRestriction) => {
             review_decision::delete_restriction(services, req, caller, path_phone(params)?).await
         }
-        Route::GetRestriction => {
+        Route::GetRestriction if on::<ONLY>(Route::GetRestriction) => {
             review_decision::get_restriction(services, caller, path_phone(params)?).await
         }
-        Route::ListRestrictions => review_decision::list_restrictions(services, req).await,
+        Route::ListRestrictions if on::<ONLY>(Route::ListRestrictions) => {
+            review_decision::list_restrictions(services, req).await
+        }
+        _ => Err(ApiError::NotFound),
     }
 }
 
