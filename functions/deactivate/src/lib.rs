@@ -5,9 +5,12 @@ use corpnum::api::Function;
 use corpnum::app::Services;
 use lambda_http::{Body, Error, Request, Response};
 
+/// This function's routes: all it serves, and links.
+pub const DISPATCH: corpnum::api::dispatch::Dispatch = corpnum::api::dispatch::deactivate;
+
 pub const FUNCTION: Function = Function::Deactivate;
 
 /// Serves one API Gateway request.
 pub async fn handler(services: &Services, event: Request) -> Result<Response<Body>, Error> {
-    corpnum::runtime::http::handle(FUNCTION, services, event).await
+    corpnum::runtime::http::handle(FUNCTION, DISPATCH, services, event).await
 }

@@ -1,9 +1,15 @@
 use lambda_http::Error;
 
-use verify_otp::FUNCTION;
+use verify_otp::{DISPATCH, FUNCTION};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    // The function is fixed at compile time: it links only its own routes and SDK clients.
-    corpnum::runtime::run::<{ FUNCTION.id() }>().await
+    // What the function uses is fixed at compile time: it links only those SDK clients and
+    // its own routes, the same dispatcher its crate's handler (and so the tests) use.
+    corpnum::runtime::run::<
+        { FUNCTION.sends_sms() },
+        { FUNCTION.queues_reviews() },
+        { FUNCTION.handles_codes() },
+    >(FUNCTION, DISPATCH)
+    .await
 }

@@ -134,17 +134,23 @@ pub(crate) fn header<'a>(req: &'a ApiRequest, name: &str) -> Option<&'a str> {
 /// Serves one request for `function`. Routes of other functions are not found here,
 /// just as API Gateway would never send them.
 pub async fn handle(function: Function, services: &Services, req: ApiRequest) -> ApiResponse {
-    serve::<{ handlers::ALL }>(function, services, req).await
+    handle_with(function, handlers::dispatcher(function), services, req).await
 }
 
-/// [`handle`] for a build that serves only function `F` (`F = function.id()`): the other
-/// functions' handlers are not linked into it.
-pub async fn handle_as<const F: u8>(services: &Services, req: ApiRequest) -> ApiResponse {
-    serve::<F>(Function::from_id(F), services, req).await
+/// Each function's dispatcher. A deployed function (and its crate's handler) uses its own,
+/// so the other functions' handlers are not linked into it.
+pub mod dispatch {
+    pub use super::handlers::{
+        Dispatch, check_status_routes as check_status, deactivate_routes as deactivate,
+        rebind_employee_routes as rebind_employee, review_decision_routes as review_decision,
+        submit_application_routes as submit_application, verify_otp_routes as verify_otp,
+    };
 }
 
-async fn serve<const ONLY: u8>(
+/// [`handle`] with the function's own dispatcher.
+pub async fn handle_with(
     function: Function,
+    dispatch: handlers::Dispatch,
     services: &Services,
     req: ApiRequest,
 ) -> ApiResponse {
@@ -166,10 +172,7 @@ async fn serve<const ONLY: u8>(
                 // (path parameters included) is looked at for a caller without one.
                 match authorize(&req, spec.route.access()) {
                     Ok(caller) => {
-                        handlers::dispatch::<ONLY>(
-                            spec.route, services, &ctx, &req, &caller, &params,
-                        )
-                        .await
+                        dispatch(spec.route, services, &ctx, &req, &caller, &params).await
                     }
                     Err(e) => Err(e),
                 }

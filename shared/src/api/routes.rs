@@ -15,24 +15,6 @@ pub enum Function {
 }
 
 impl Function {
-    /// A number naming the function in a build (`api::handle_as::<{ F.id() }>`).
-    pub const fn id(self) -> u8 {
-        self as u8
-    }
-
-    /// The function with this id; an unknown id is a build error where it is constant.
-    pub const fn from_id(id: u8) -> Self {
-        match id {
-            0 => Self::SubmitApplication,
-            1 => Self::VerifyOtp,
-            2 => Self::CheckStatus,
-            3 => Self::Deactivate,
-            4 => Self::RebindEmployee,
-            5 => Self::ReviewDecision,
-            _ => panic!("no such function"),
-        }
-    }
-
     pub const ALL: [Self; 6] = [
         Self::SubmitApplication,
         Self::VerifyOtp,
@@ -430,9 +412,6 @@ mod tests {
     fn the_table_and_the_constants_agree() {
         for spec in ROUTES {
             assert_eq!(spec.route.function(), spec.function, "{}", spec.key());
-        }
-        for f in Function::ALL {
-            assert_eq!(Function::from_id(f.id()), f);
         }
     }
 

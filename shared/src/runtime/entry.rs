@@ -45,19 +45,17 @@ async fn init<const SMS: bool, const QUEUE: bool, const CODES: bool>(
     ))
 }
 
-/// The whole `main` of HTTP function `F` (`run::<{ FUNCTION.id() }>()`): it builds the
-/// clients it uses and serves its own routes only, so nothing else is linked into it.
-pub async fn run<const F: u8>() -> Result<(), Error> {
-    let function = Function::from_id(F);
-    let services = match const { uses(Function::from_id(F)) } {
-        (true, true, true) => init::<true, true, true>(function.name()).await?,
-        (true, false, true) => init::<true, false, true>(function.name()).await?,
-        (false, false, false) => init::<false, false, false>(function.name()).await?,
-        // No function uses another combination (a test checks).
-        _ => init::<true, true, true>(function.name()).await?,
-    };
+/// The whole `main` of an HTTP function, with its own dispatcher; what it uses is given at
+/// compile time, as
+/// `run::<{ F.sends_sms() }, { F.queues_reviews() }, { F.handles_codes() }>(F, DISPATCH)`,
+/// so it builds, and links, only those clients and its own routes.
+pub async fn run<const SMS: bool, const QUEUE: bool, const CODES: bool>(
+    function: Function,
+    dispatch: crate::api::dispatch::Dispatch,
+) -> Result<(), Error> {
+    let services = init::<SMS, QUEUE, CODES>(function.name()).await?;
     lambda_http::run(service_fn(|event: Request| {
-        super::http::handle_as::<F>(&services, event)
+        super::http::handle(function, dispatch, &services, event)
     }))
     .await
 }
@@ -78,29 +76,4 @@ pub async fn run_review_sweeper() -> Result<(), Error> {
         super::jobs::sweep(&services, event)
     }))
     .await
-}
-
-/// What a function uses: (SMS, review queue, codes).
-const fn uses(f: Function) -> (bool, bool, bool) {
-    (f.sends_sms(), f.queues_reviews(), f.handles_codes())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every function's needs are one of the combinations `run` builds.
-    #[test]
-    fn every_function_builds_what_it_uses() {
-        for f in Function::ALL {
-            assert!(
-                matches!(
-                    uses(f),
-                    (true, true, true) | (true, false, true) | (false, false, false)
-                ),
-                "{}",
-                f.name()
-            );
-        }
-    }
 }

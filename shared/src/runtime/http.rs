@@ -91,28 +91,17 @@ pub fn lambda_response(response: api::ApiResponse) -> Response<Body> {
     Response::from_parts(parts, body)
 }
 
-/// One HTTP function's handler: the request, then the invocation's metrics.
+/// One HTTP function's handler, with the function's own dispatcher
+/// (`corpnum::api::dispatch::<function>`): the request, then the invocation's metrics.
 pub async fn handle(
     function: Function,
+    dispatch: api::dispatch::Dispatch,
     services: &Services,
     event: Request,
 ) -> Result<Response<Body>, Error> {
     let mut request = api_request(event);
     request.cold_start = super::invocation::cold_start();
-    let response = api::handle(function, services, request).await;
-    super::metrics::flush(function.name());
-    Ok(lambda_response(response))
-}
-
-/// [`handle`] in the deployed function `F`, which links only its own routes' handlers.
-pub async fn handle_as<const F: u8>(
-    services: &Services,
-    event: Request,
-) -> Result<Response<Body>, Error> {
-    let function = Function::from_id(F);
-    let mut request = api_request(event);
-    request.cold_start = super::invocation::cold_start();
-    let response = api::handle_as::<F>(services, request).await;
+    let response = api::handle_with(function, dispatch, services, request).await;
     super::metrics::flush(function.name());
     Ok(lambda_response(response))
 }

@@ -16,100 +16,198 @@ use super::{ApiError, ApiRequest, ApiResponse, Ctx, Route};
 use crate::app::{Caller, Services};
 use crate::domain::{Comment, PhoneNumber};
 
-/// Serves every function's routes (the local host and the tests).
-pub const ALL: u8 = u8::MAX;
+/// A function's dispatcher: serves one of the function's routes.
+pub type Dispatch = for<'a> fn(
+    Route,
+    &'a Services,
+    &'a Ctx,
+    &'a ApiRequest,
+    &'a Caller,
+    &'a HashMap<String, String>,
+) -> Pending<'a>;
 
-/// Whether a build serving `ONLY` serves `route`; constant once `ONLY` is known.
-#[inline(always)]
-const fn on<const ONLY: u8>(route: Route) -> bool {
-    ONLY == ALL || ONLY == route.function().id()
+/// A response on its way.
+pub type Pending<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<ApiResponse, ApiError>> + Send + 'a>>;
+
+/// The dispatcher of `function`. A deployed function is built with its own (the name of
+/// its module below), so the other functions' handlers, and what only they use (the PDF
+/// engine and its fonts), are not linked into it.
+pub fn dispatcher(function: super::Function) -> Dispatch {
+    use super::Function as F;
+    match function {
+        F::SubmitApplication => submit_application_routes,
+        F::VerifyOtp => verify_otp_routes,
+        F::CheckStatus => check_status_routes,
+        F::Deactivate => deactivate_routes,
+        F::RebindEmployee => rebind_employee_routes,
+        F::ReviewDecision => review_decision_routes,
+    }
 }
 
-/// Serves `route`. `ONLY` is the id of the one function this build serves (a deployed
-/// function: the other functions' handlers are unreachable, so they and what only they use,
-/// like the PDF engine and its fonts, are not linked into it), or [`ALL`] (the local host).
-pub(crate) async fn dispatch<const ONLY: u8>(
+/// The `submit-application` function's routes.
+pub fn submit_application_routes<'a>(
     route: Route,
-    services: &Services,
-    ctx: &Ctx,
-    req: &ApiRequest,
-    caller: &Caller,
-    params: &HashMap<String, String>,
-) -> Result<ApiResponse, ApiError> {
-    match route {
-        Route::SubmitApplication if on::<ONLY>(Route::SubmitApplication) => {
-            submit_application::submit(services, ctx, req, caller).await
+    services: &'a Services,
+    ctx: &'a Ctx,
+    req: &'a ApiRequest,
+    caller: &'a Caller,
+    params: &'a HashMap<String, String>,
+) -> Pending<'a> {
+    Box::pin(async move {
+        let _ = (ctx, params);
+        match route {
+            Route::SubmitApplication => {
+                submit_application::submit(services, ctx, req, caller).await
+            }
+            Route::AddDocuments => {
+                let id = application_id(params)?;
+                submit_application::add_documents(services, ctx, req, caller, id).await
+            }
+            _ => Err(ApiError::NotFound),
         }
-        Route::AddDocuments if on::<ONLY>(Route::AddDocuments) => {
-            let id = application_id(params)?;
-            submit_application::add_documents(services, ctx, req, caller, id).await
+    })
+}
+
+/// The `verify-otp` function's routes.
+pub fn verify_otp_routes<'a>(
+    route: Route,
+    services: &'a Services,
+    ctx: &'a Ctx,
+    req: &'a ApiRequest,
+    caller: &'a Caller,
+    params: &'a HashMap<String, String>,
+) -> Pending<'a> {
+    Box::pin(async move {
+        let _ = (ctx, params);
+        match route {
+            Route::VerifyOtp => {
+                verify_otp::verify(services, req, caller, application_id(params)?).await
+            }
+            Route::ResendOtp => {
+                verify_otp::resend(services, req, caller, application_id(params)?).await
+            }
+            _ => Err(ApiError::NotFound),
         }
-        Route::VerifyOtp if on::<ONLY>(Route::VerifyOtp) => {
-            verify_otp::verify(services, req, caller, application_id(params)?).await
-        }
-        Route::ResendOtp if on::<ONLY>(Route::ResendOtp) => {
-            verify_otp::resend(services, req, caller, application_id(params)?).await
-        }
-        Route::GetApplication if on::<ONLY>(Route::GetApplication) && super::wants_pdf(req) => {
-            check_status::report(services, ctx, caller, application_id(params)?).await
-        }
-        Route::GetApplication if on::<ONLY>(Route::GetApplication) => {
-            super::handlers::application_response(services, ctx, application_id(params)?, caller)
+    })
+}
+
+/// The `check-status` function's routes.
+pub fn check_status_routes<'a>(
+    route: Route,
+    services: &'a Services,
+    ctx: &'a Ctx,
+    req: &'a ApiRequest,
+    caller: &'a Caller,
+    params: &'a HashMap<String, String>,
+) -> Pending<'a> {
+    Box::pin(async move {
+        let _ = (ctx, params);
+        match route {
+            Route::GetApplication if super::wants_pdf(req) => {
+                check_status::report(services, ctx, caller, application_id(params)?).await
+            }
+            Route::GetApplication => {
+                super::handlers::application_response(
+                    services,
+                    ctx,
+                    application_id(params)?,
+                    caller,
+                )
                 .await
+            }
+            Route::GetReport => {
+                check_status::report(services, ctx, caller, application_id(params)?).await
+            }
+            Route::GetNumber => check_status::get_number(services, ctx, caller, params).await,
+            Route::GetAct => check_status::get_act(services, ctx, req, caller, params).await,
+            Route::ListApplications => {
+                check_status::list_applications(services, ctx, req, caller).await
+            }
+            Route::ListNumbers => check_status::list_numbers(services, ctx, req, caller).await,
+            _ => Err(ApiError::NotFound),
         }
-        Route::GetReport if on::<ONLY>(Route::GetReport) => {
-            check_status::report(services, ctx, caller, application_id(params)?).await
+    })
+}
+
+/// The `deactivate` function's routes.
+pub fn deactivate_routes<'a>(
+    route: Route,
+    services: &'a Services,
+    ctx: &'a Ctx,
+    req: &'a ApiRequest,
+    caller: &'a Caller,
+    params: &'a HashMap<String, String>,
+) -> Pending<'a> {
+    Box::pin(async move {
+        let _ = (ctx, params);
+        match route {
+            Route::RequestDeactivation | Route::RequestSuspension | Route::RequestResumption => {
+                let kind = action_kind(route);
+                deactivate::request(services, ctx, req, caller, path_phone(params)?, kind).await
+            }
+            Route::ConfirmDeactivation | Route::ConfirmSuspension | Route::ConfirmResumption => {
+                let kind = action_kind(route);
+                deactivate::confirm(services, ctx, req, caller, path_phone(params)?, kind).await
+            }
+            Route::ReplaceNumber => {
+                deactivate::replace(services, req, caller, path_phone(params)?).await
+            }
+            _ => Err(ApiError::NotFound),
         }
-        Route::GetNumber if on::<ONLY>(Route::GetNumber) => {
-            check_status::get_number(services, ctx, caller, params).await
+    })
+}
+
+/// The `rebind-employee` function's routes.
+pub fn rebind_employee_routes<'a>(
+    route: Route,
+    services: &'a Services,
+    ctx: &'a Ctx,
+    req: &'a ApiRequest,
+    caller: &'a Caller,
+    params: &'a HashMap<String, String>,
+) -> Pending<'a> {
+    Box::pin(async move {
+        let _ = (ctx, params);
+        match route {
+            Route::RebindEmployee => {
+                rebind_employee::rebind(services, ctx, req, caller, path_phone(params)?).await
+            }
+            _ => Err(ApiError::NotFound),
         }
-        Route::GetAct if on::<ONLY>(Route::GetAct) => {
-            check_status::get_act(services, ctx, req, caller, params).await
+    })
+}
+
+/// The `review-decision` function's routes.
+pub fn review_decision_routes<'a>(
+    route: Route,
+    services: &'a Services,
+    ctx: &'a Ctx,
+    req: &'a ApiRequest,
+    caller: &'a Caller,
+    params: &'a HashMap<String, String>,
+) -> Pending<'a> {
+    Box::pin(async move {
+        let _ = (ctx, params);
+        match route {
+            Route::ListReviews => review_decision::list(services, req).await,
+            Route::Decide => {
+                review_decision::decide(services, ctx, req, caller, application_id(params)?).await
+            }
+            Route::PutRestriction => {
+                review_decision::put_restriction(services, req, caller, path_phone(params)?).await
+            }
+            Route::DeleteRestriction => {
+                review_decision::delete_restriction(services, req, caller, path_phone(params)?)
+                    .await
+            }
+            Route::GetRestriction => {
+                review_decision::get_restriction(services, caller, path_phone(params)?).await
+            }
+            Route::ListRestrictions => review_decision::list_restrictions(services, req).await,
+            _ => Err(ApiError::NotFound),
         }
-        Route::ListApplications if on::<ONLY>(Route::ListApplications) => {
-            check_status::list_applications(services, ctx, req, caller).await
-        }
-        Route::ListNumbers if on::<ONLY>(Route::ListNumbers) => {
-            check_status::list_numbers(services, ctx, req, caller).await
-        }
-        Route::RequestDeactivation | Route::RequestSuspension | Route::RequestResumption
-            if on::<ONLY>(Route::RequestDeactivation) =>
-        {
-            let kind = action_kind(route);
-            deactivate::request(services, ctx, req, caller, path_phone(params)?, kind).await
-        }
-        Route::ConfirmDeactivation | Route::ConfirmSuspension | Route::ConfirmResumption
-            if on::<ONLY>(Route::ConfirmDeactivation) =>
-        {
-            let kind = action_kind(route);
-            deactivate::confirm(services, ctx, req, caller, path_phone(params)?, kind).await
-        }
-        Route::ReplaceNumber if on::<ONLY>(Route::ReplaceNumber) => {
-            deactivate::replace(services, req, caller, path_phone(params)?).await
-        }
-        Route::RebindEmployee if on::<ONLY>(Route::RebindEmployee) => {
-            rebind_employee::rebind(services, ctx, req, caller, path_phone(params)?).await
-        }
-        Route::ListReviews if on::<ONLY>(Route::ListReviews) => {
-            review_decision::list(services, req).await
-        }
-        Route::Decide if on::<ONLY>(Route::Decide) => {
-            review_decision::decide(services, ctx, req, caller, application_id(params)?).await
-        }
-        Route::PutRestriction if on::<ONLY>(Route::PutRestriction) => {
-            review_decision::put_restriction(services, req, caller, path_phone(params)?).await
-        }
-        Route::DeleteRestriction if on::<ONLY>(Route::DeleteRestriction) => {
-            review_decision::delete_restriction(services, req, caller, path_phone(params)?).await
-        }
-        Route::GetRestriction if on::<ONLY>(Route::GetRestriction) => {
-            review_decision::get_restriction(services, caller, path_phone(params)?).await
-        }
-        Route::ListRestrictions if on::<ONLY>(Route::ListRestrictions) => {
-            review_decision::list_restrictions(services, req).await
-        }
-        _ => Err(ApiError::NotFound),
-    }
+    })
 }
 
 /// The kind of number change a route requests or confirms.
