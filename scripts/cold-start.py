@@ -70,6 +70,7 @@ def main():
         "CORPNUM_SUPPORT_PHONE": "8 800 555-35-35", "CORPNUM_SUPPORT_EMAIL": "support@corpnum.example",
         # The key inline: the Secrets Manager call made at init in AWS is network time, not ours.
         "CORPNUM_OTP_SECRET": "cold-start-benchmark-secret",
+        **({"SSL_CERT_FILE": os.environ["SSL_CERT_FILE"]} if os.environ.get("SSL_CERT_FILE") else {}),
     }
     hello = os.path.join(ROOT, "target/lambda/hello-lambda/bootstrap")
     binaries = [("hello-lambda (baseline)", hello)] + [
