@@ -105,3 +105,30 @@ pub async fn handle(
     super::metrics::flush(function.name());
     Ok(lambda_response(response))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PDF goes back to API Gateway as binary (base64 on the wire, `isBase64Encoded`),
+    /// JSON as text.
+    #[test]
+    fn documents_are_binary_and_json_is_text() {
+        let pdf = http::Response::builder()
+            .header(http::header::CONTENT_TYPE, "application/pdf")
+            .body(b"%PDF-1.7\n\xff\xfe".to_vec())
+            .unwrap();
+        match lambda_response(pdf).into_body() {
+            Body::Binary(bytes) => assert!(bytes.starts_with(b"%PDF-")),
+            other => panic!("not binary: {other:?}"),
+        }
+        let json = http::Response::builder()
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(br#"{"a":1}"#.to_vec())
+            .unwrap();
+        match lambda_response(json).into_body() {
+            Body::Text(text) => assert_eq!(text, r#"{"a":1}"#),
+            other => panic!("not text: {other:?}"),
+        }
+    }
+}
