@@ -13,3 +13,12 @@ async fn dynamodb_without_returned_items_keeps_the_store_contract() {
     let app = TestApp::spawn_with(|s| s.store_returns_items = false, |_| {}).await;
     corpnum::fakes::contract::store_contract(app.world.services.store.as_ref()).await;
 }
+
+/// `make test` runs the whole suite a second time with `CORPNUM_STORE_RETURNS_ITEMS=false`;
+/// this is what makes that run one without returned items.
+#[tokio::test]
+async fn the_suite_runs_as_the_returned_items_setting_says() {
+    let app = TestApp::spawn().await;
+    let wanted = std::env::var("CORPNUM_STORE_RETURNS_ITEMS").map_or(true, |v| v != "false");
+    assert_eq!(app.world.settings.store_returns_items, wanted);
+}
