@@ -204,12 +204,30 @@ pub async fn fetch_secret(config: &SdkConfig, arn: &str) -> Result<Vec<u8>, Conf
 /// each; credentials and region straight from the variables Lambda sets when they are
 /// there (`AWS_ACCESS_KEY_ID`…, `AWS_REGION`), instead of walking the default chain, which
 /// builds an STS client and reads profile files. Without them the default chain applies.
+///
+/// Talking to AWS's own endpoints (no `AWS_ENDPOINT_URL*` set), it trusts only the roots
+/// AWS's certificates chain to (`shared/assets/tls/aws-roots.pem`) instead of reading and
+/// parsing the whole system store; verification stays on. With a custom endpoint (the local
+/// stack, an AWS-compatible cloud whose certificates chain elsewhere) the system store is
+/// used.
 pub async fn sdk_config() -> SdkConfig {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-            aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
-        ))
-        .build_https();
+    use aws_smithy_http_client::tls;
+    let custom_endpoint =
+        std::env::vars_os().any(|(name, _)| name.to_string_lossy().starts_with("AWS_ENDPOINT_URL"));
+    let trust = if custom_endpoint {
+        tls::TrustStore::default()
+    } else {
+        tls::TrustStore::empty()
+            .with_native_roots(false)
+            .with_pem_certificate(AWS_ROOTS)
+    };
+    let mut http = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(
+        tls::rustls_provider::CryptoMode::AwsLc,
+    ));
+    if let Ok(context) = tls::TlsContext::builder().with_trust_store(trust).build() {
+        http = http.tls_context(context);
+    }
+    let http = http.build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
         .timeout_config(
@@ -229,6 +247,9 @@ pub async fn sdk_config() -> SdkConfig {
     }
     loader.load().await
 }
+
+/// The roots AWS endpoints' certificates chain to (Amazon Trust Services).
+const AWS_ROOTS: &[u8] = include_bytes!("../../assets/tls/aws-roots.pem");
 
 /// The AWS clients one process uses, built once.
 #[derive(Clone, Debug)]
@@ -285,5 +306,30 @@ pub fn services_with(
         secret: settings.otp_secret.clone(),
         policy: settings.policy.clone(),
         support: settings.support.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+
+    /// The bundled roots are five well-formed certificates (DER sequences once decoded).
+    #[test]
+    fn the_aws_roots_are_five_certificates() {
+        let text = std::str::from_utf8(super::AWS_ROOTS).unwrap();
+        let blocks: Vec<&str> = text
+            .split("-----BEGIN CERTIFICATE-----")
+            .skip(1)
+            .map(|b| b.split("-----END CERTIFICATE-----").next().unwrap())
+            .collect();
+        assert_eq!(blocks.len(), 5);
+        for block in blocks {
+            let b64: String = block.split_whitespace().collect();
+            let der = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap();
+            assert_eq!(der[0], 0x30, "a DER SEQUENCE");
+            assert!(der.len() > 400);
+        }
     }
 }
