@@ -262,17 +262,7 @@ async fn the_deactivation_act_is_a_pdf_for_its_organization() {
         .to_owned();
     let json = app.act(&token, &phone, &act_number).await;
     assert_eq!(json.status, 200);
-    let encoded: String = act_number
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'-' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let path = format!("/v1/numbers/{}/acts/{encoded}", phone.replace('+', "%2B"));
+    let path = act_path(&phone, &act_number);
 
     let r = app.send(accept_pdf(&app, &token, &path, false)).await;
     assert_eq!(r.status, 200, "{}", r.text);

@@ -579,19 +579,12 @@ impl TestApp {
 
     /// `GET /v1/numbers/{phone}/acts/{act_number}`, the act number percent-encoded.
     pub async fn act(&self, token: &str, phone: &str, act_number: &str) -> Response {
-        let encoded: String = act_number
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b == b'-' {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
-        let path = format!("/v1/numbers/{}/acts/{encoded}", phone.replace('+', "%2B"));
-        self.send(self.request(reqwest::Method::GET, &path, Some(token)))
-            .await
+        self.send(self.request(
+            reqwest::Method::GET,
+            &act_path(phone, act_number),
+            Some(token),
+        ))
+        .await
     }
 
     /// Puts a raw message on the review queue.
@@ -837,4 +830,19 @@ pub fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The path of a number's act, the act number percent-encoded (it carries Cyrillic letters).
+pub fn act_path(phone: &str, act_number: &str) -> String {
+    let encoded: String = act_number
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("/v1/numbers/{}/acts/{encoded}", phone.replace('+', "%2B"))
 }
