@@ -17,7 +17,7 @@ export CORPNUM_DYNAMODB_PORT ?= 8000
 export CORPNUM_MOTO_PORT     ?= 5000
 export LOCAL_JWT_SECRET      ?= corpnum-local-secret
 
-.PHONY: help deps java poppler run test lint infra-check unit integration token otp reset clean watch invoke fuzz package sizes deploy bench coldstart openapi
+.PHONY: help deps java poppler run test lint infra-check unit integration token otp events reset clean watch invoke fuzz package sizes deploy bench coldstart openapi
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -65,9 +65,11 @@ test: deps lint infra-check ## Pass every test: unit, property, integration, tem
 	CORPNUM_STORE_RETURNS_ITEMS=false $(CARGO) test -p corpnum-tests -- --test-threads 8
 	scripts/contract-fuzz.sh 25
 
-openapi: ## Write shared/openapi.json from the code (route table, operation docs, typed bodies)
+openapi: ## Write shared/openapi.json and shared/events.schema.json from the code
 	$(CARGO) run -q -p corpnum --example openapi > shared/openapi.json.tmp
 	mv shared/openapi.json.tmp shared/openapi.json
+	$(CARGO) run -q -p corpnum --example events_schema > shared/events.schema.json.tmp
+	mv shared/events.schema.json.tmp shared/events.schema.json
 
 fuzz: deps ## Contract fuzzing of the OpenAPI document against a local system (200 cases per operation)
 	scripts/contract-fuzz.sh 200
@@ -94,9 +96,13 @@ otp: ## Print the latest code sent to a number: make otp PHONE=+79161234567
 	@test -n "$(PHONE)" || { echo "usage: make otp PHONE=+79161234567"; exit 2; }
 	@$(CARGO) run -q -p corpnum-local -- otp "$(PHONE)"
 
+events: ## Print the events published so far to `make run`'s events topic (one JSON a line)
+	@$(CARGO) run -q -p corpnum-local -- events
+
 # The environment a deployed function gets, pointed at the stack `make run` started.
 LOCAL_FUNCTION_ENV = CORPNUM_LOCAL=1 CORPNUM_TABLE=corpnum \
   CORPNUM_REVIEW_QUEUE_URL=http://127.0.0.1:$(CORPNUM_MOTO_PORT)/123456789012/corpnum-review \
+  CORPNUM_EVENTS_TOPIC_ARN=arn:aws:sns:us-east-1:123456789012:corpnum-events \
   CORPNUM_SUPPORT_PHONE="8 800 555-35-35" CORPNUM_SUPPORT_EMAIL=support@corpnum.example \
   AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
   AWS_ENDPOINT_URL=http://127.0.0.1:$(CORPNUM_MOTO_PORT) \

@@ -67,6 +67,7 @@ def main():
         "AWS_LAMBDA_FUNCTION_VERSION": "1", "AWS_LAMBDA_LOG_GROUP_NAME": "bench", "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
         "AWS_REGION": "eu-central-1", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
         "CORPNUM_TABLE": "corpnum", "CORPNUM_REVIEW_QUEUE_URL": "http://127.0.0.1:9/000000000000/corpnum-review",
+        "CORPNUM_EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:000000000000:corpnum-events",
         "CORPNUM_SUPPORT_PHONE": "8 800 555-35-35", "CORPNUM_SUPPORT_EMAIL": "support@corpnum.example",
         # The key inline: the Secrets Manager call made at init in AWS is network time, not ours.
         "CORPNUM_OTP_SECRET": "cold-start-benchmark-secret",

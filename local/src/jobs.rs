@@ -134,3 +134,59 @@ pub async fn run_schedule(services: Services, interval: Duration) {
         }
     }
 }
+
+/// Takes every message off a queue subscribed to the events topic, oldest first as far as
+/// SQS tells, and returns each event with the `type` message attribute SNS carried:
+/// `{"event": {...}, "type_attribute": "..."}`.
+pub async fn drain_events(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+) -> Result<Vec<Value>, lambda_runtime::Error> {
+    let mut events = Vec::new();
+    loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return Ok(events);
+        }
+        let mut done = Vec::new();
+        for (i, m) in messages.iter().enumerate() {
+            // SNS's envelope: the event is its `Message`, the attributes beside it.
+            let envelope: Value = m
+                .body
+                .as_deref()
+                .and_then(|b| serde_json::from_str(b).ok())
+                .unwrap_or(Value::Null);
+            let event: Value = envelope
+                .get("Message")
+                .and_then(Value::as_str)
+                .and_then(|b| serde_json::from_str(b).ok())
+                .unwrap_or(Value::Null);
+            let type_attribute = envelope
+                .pointer("/MessageAttributes/type/Value")
+                .cloned()
+                .unwrap_or(Value::Null);
+            events.push(json!({ "event": event, "type_attribute": type_attribute }));
+            if let Some(handle) = &m.receipt_handle {
+                done.push(
+                    DeleteMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .receipt_handle(handle)
+                        .build()?,
+                );
+            }
+        }
+        sqs.delete_message_batch()
+            .queue_url(queue_url)
+            .set_entries(Some(done))
+            .send()
+            .await
+            .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())?;
+    }
+}

@@ -78,12 +78,14 @@ pub async fn local_clients_recorded(
 pub fn local_settings(
     table: &str,
     review_queue_url: &str,
+    events_topic_arn: &str,
 ) -> Result<Settings, corpnum::aws::config::ConfigError> {
     let vars = |name: &'static str| -> Option<String> {
         match name {
             // This world's own resources, whatever the environment says.
             "CORPNUM_TABLE" => Some(table.to_owned()),
             "CORPNUM_REVIEW_QUEUE_URL" => Some(review_queue_url.to_owned()),
+            "CORPNUM_EVENTS_TOPIC_ARN" => Some(events_topic_arn.to_owned()),
             _ => std::env::var(name)
                 .ok()
                 .filter(|v| !v.trim().is_empty())
@@ -112,6 +114,8 @@ pub struct World {
     pub settings: Settings,
     pub services: Services,
     pub review_queue_url: String,
+    /// The queue subscribed to the events topic: what the portal would receive.
+    pub events_queue_url: String,
 }
 
 impl World {
@@ -121,15 +125,20 @@ impl World {
         resources: &setup::Resources,
     ) -> Result<Self, corpnum::ports::DependencyError> {
         let clients = local_clients(endpoints).await;
-        let review_queue_url = setup::provision(&clients.dynamodb, &clients.sqs, resources).await?;
-        let settings = local_settings(&resources.table, &review_queue_url)
-            .map_err(|e| corpnum::ports::DependencyError::new("settings", e))?;
+        let made = setup::provision(&clients, resources).await?;
+        let settings = local_settings(
+            &resources.table,
+            &made.review_queue_url,
+            &made.events_topic_arn,
+        )
+        .map_err(|e| corpnum::ports::DependencyError::new("settings", e))?;
         let services = corpnum::aws::config::services(&settings, &clients);
         Ok(Self {
             clients,
             settings,
             services,
-            review_queue_url,
+            review_queue_url: made.review_queue_url,
+            events_queue_url: made.events_queue_url,
         })
     }
 

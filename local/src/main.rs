@@ -1,5 +1,6 @@
 //! `corpnum-local`: runs the whole system on this machine (`serve`), prints a token
-//! (`token`), or the latest code sent to a phone (`otp`).
+//! (`token`), the latest code sent to a phone (`otp`), or the events published so far
+//! (`events`).
 
 use std::path::PathBuf;
 
@@ -30,7 +31,10 @@ async fn main() {
         None | Some("serve") => serve().await,
         Some("token") => token(&args[1..]),
         Some("otp") => otp(&args[1..]).await,
-        Some(other) => Err(format!("unknown command {other}; use serve, token or otp").into()),
+        Some("events") => events().await,
+        Some(other) => {
+            Err(format!("unknown command {other}; use serve, token, otp or events").into())
+        }
     };
     if let Err(e) = result {
         eprintln!("corpnum-local: {e}");
@@ -55,6 +59,8 @@ async fn serve() -> Result<(), Error> {
         log_dir: root.join(".local/logs"),
     })?;
     tracing::info!(dynamodb = %stack.dynamodb_endpoint, moto = %stack.moto_endpoint, "local AWS stack up");
+    // moto keeps nothing between runs: neither do the events `make events` kept.
+    let _ = std::fs::remove_file(root.join(".local/events.jsonl"));
     let endpoints = Endpoints {
         dynamodb: stack.dynamodb_endpoint.clone(),
         sns: stack.moto_endpoint.clone(),
@@ -155,6 +161,42 @@ async fn otp(args: &[String]) -> Result<(), Error> {
     let code = latest_code(&data, phone.as_ref())
         .ok_or_else(|| format!("no code has been sent to {}", phone.masked()))?;
     println!("{code}");
+    Ok(())
+}
+
+/// `events`: every event the events topic delivered to `make run`'s subscribed queue so
+/// far, one JSON document a line. Messages taken off the queue are kept in
+/// `.local/events.jsonl`, so each call prints them all.
+async fn events() -> Result<(), Error> {
+    let root = PathBuf::from(env("CORPNUM_ROOT", "."));
+    let moto = format!("http://127.0.0.1:{}", port("CORPNUM_MOTO_PORT", 5000)?);
+    let clients = corpnum_local::local_clients(&Endpoints {
+        dynamodb: moto.clone(),
+        sns: moto.clone(),
+        sqs: moto,
+    })
+    .await;
+    let names = Resources::named(&env("CORPNUM_TABLE", "corpnum"));
+    let url = clients
+        .sqs
+        .get_queue_url()
+        .queue_name(&names.events_queue)
+        .send()
+        .await
+        .map_err(|e| format!("no events queue (is `make run` running?): {e}"))?
+        .queue_url
+        .unwrap_or_default();
+    let kept = root.join(".local/events.jsonl");
+    let mut lines = std::fs::read_to_string(&kept).unwrap_or_default();
+    for event in jobs::drain_events(&clients.sqs, &url).await? {
+        lines.push_str(&event["event"].to_string());
+        lines.push('\n');
+    }
+    if let Some(dir) = kept.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&kept, &lines)?;
+    print!("{lines}");
     Ok(())
 }
 

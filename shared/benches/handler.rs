@@ -65,6 +65,7 @@ fn main() {
         store: Arc::new(MemoryStore::default()),
         sms: sms.clone(),
         queue: Arc::new(RecordingQueue::default()),
+        events: Arc::new(corpnum::fakes::RecordingEvents::default()),
         clock: Arc::new(ManualClock::new(Utc::now())),
         random: Arc::new(SequenceRandom::default()),
         secret: OtpSecret::new(b"benchmark-secret-0123456789".to_vec()).expect("secret"),
@@ -150,14 +151,17 @@ async fn report_with_history(services: &Services, entries: usize) -> (Vec<Durati
             .collect();
         services
             .store
-            .update(ApplicationUpdate {
-                application: &app,
-                history: &history,
-                number: None,
-                replaced: None,
-                charges: &[],
-                now,
-            })
+            .update(
+                ApplicationUpdate {
+                    application: &app,
+                    history: &history,
+                    number: None,
+                    replaced: None,
+                    charges: &[],
+                    now,
+                },
+                None,
+            )
             .await
             .expect("update");
     }

@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 pub use crate::domain::NumberEvent;
 use crate::domain::{
-    Application, ApplicationStatus, HistoryEntry, Inn, NumberCodes, NumberLock, NumberState,
-    OtpCode, PhoneNumber, RateWindow, Restriction, RestrictionEvent, SweepJob,
+    Application, ApplicationStatus, Event, HistoryEntry, Inn, NumberCodes, NumberLock, NumberState,
+    OtpCode, OutboxEntry, PhoneNumber, RateWindow, Restriction, RestrictionEvent, SweepJob,
 };
 
 /// A dependency (database, SMS, queue) failed or could not be reached. The cause is for
@@ -21,6 +21,10 @@ use crate::domain::{
 pub struct DependencyError {
     pub service: &'static str,
     pub source: Box<dyn std::error::Error + Send + Sync>,
+    /// The request surely did nothing: it never reached the service (the connection was
+    /// refused), or the service refused it. Otherwise (a timeout, a lost response) it may
+    /// have been done: what must happen at most once is then not tried again.
+    pub surely_undone: bool,
 }
 
 impl DependencyError {
@@ -31,6 +35,18 @@ impl DependencyError {
         Self {
             service,
             source: source.into(),
+            surely_undone: false,
+        }
+    }
+
+    /// A failure that surely did nothing (see [`DependencyError::surely_undone`]).
+    pub fn undone(
+        service: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self {
+            surely_undone: true,
+            ..Self::new(service, source)
         }
     }
 
@@ -82,6 +98,13 @@ pub trait Random: Send + Sync {
 pub trait SmsSender: Send + Sync {
     /// Hands one transactional SMS to the SMS service.
     async fn send(&self, to: &PhoneNumber, text: &str) -> Result<(), DependencyError>;
+}
+
+/// The events topic the portal subscribes to (SPEC 5.6).
+#[async_trait]
+pub trait EventPublisher: Send + Sync {
+    /// Publishes one event, with its type as a message attribute for subscribers' filters.
+    async fn publish(&self, event: &Event) -> Result<(), DependencyError>;
 }
 
 /// A request to review one application; `attempt` counts how often it was queued.
@@ -264,9 +287,19 @@ pub struct InvalidCursor;
 
 #[async_trait]
 pub trait ApplicationRepository: Send + Sync {
-    async fn create(&self, new: NewApplication<'_>) -> Result<(), StoreError<CreateRefusal>>;
+    /// Writes a submission, with the outbox entry it causes (SPEC 5.6), in one transaction.
+    async fn create(
+        &self,
+        new: NewApplication<'_>,
+        outbox: Option<&OutboxEntry>,
+    ) -> Result<(), StoreError<CreateRefusal>>;
     async fn get(&self, id: Uuid) -> Result<Option<StoredApplication>, DependencyError>;
-    async fn update(&self, update: ApplicationUpdate<'_>) -> Result<(), StoreError<UpdateRefusal>>;
+    /// Applies a change, with the outbox entry it causes, in one transaction.
+    async fn update(
+        &self,
+        update: ApplicationUpdate<'_>,
+        outbox: Option<&OutboxEntry>,
+    ) -> Result<(), StoreError<UpdateRefusal>>;
 }
 
 /// Applications by status and age (the status-and-age index).
@@ -307,9 +340,13 @@ pub trait NumberRegistry: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError<UpdateRefusal>>;
 
-    /// Changes the number's state, atomically with the ledger (when given) and the history
-    /// entry; `Stale` if the lock or the ledger changed since read.
-    async fn change_state(&self, change: StateChange<'_>) -> Result<(), StoreError<UpdateRefusal>>;
+    /// Changes the number's state, atomically with the ledger (when given), the history
+    /// entry and the outbox entry; `Stale` if the lock or the ledger changed since read.
+    async fn change_state(
+        &self,
+        change: StateChange<'_>,
+        outbox: Option<&OutboxEntry>,
+    ) -> Result<(), StoreError<UpdateRefusal>>;
 
     /// Suspended numbers whose suspension ends (SPEC 4.11) before `before`, earliest first.
     async fn suspensions_due(
@@ -320,11 +357,12 @@ pub trait NumberRegistry: Send + Sync {
     ) -> Result<Page<NumberLock>, StoreError<InvalidCursor>>;
 
     /// Replaces the lock's employee if its version is still `lock.version - 1` and it is
-    /// active, with a history entry.
+    /// active, with a history entry and the outbox entry.
     async fn rebind(
         &self,
         lock: &NumberLock,
         event: &NumberEvent,
+        outbox: Option<&OutboxEntry>,
     ) -> Result<(), StoreError<UpdateRefusal>>;
 }
 
@@ -394,6 +432,26 @@ pub trait RestrictionRegistry: Send + Sync {
     ) -> Result<Page<Restriction>, StoreError<InvalidCursor>>;
 }
 
+/// Outbox entries (SPEC 5.6), written with the changes that cause them; these are their
+/// later steps.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    async fn outbox_entry(&self, id: Uuid) -> Result<Option<OutboxEntry>, DependencyError>;
+
+    /// Saves the entry if the stored one is at the revision below its own; `Stale` if not.
+    /// A settled entry leaves the due range and expires after [`crate::domain::OUTBOX_KEEP`].
+    async fn save_outbox(&self, entry: &OutboxEntry) -> Result<(), StoreError<UpdateRefusal>>;
+
+    /// Unsettled entries that fell due ([`OutboxEntry::due_at`]) before `before`, oldest
+    /// first.
+    async fn outbox_due(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<OutboxEntry>, StoreError<InvalidCursor>>;
+}
+
 /// The whole store, as one adapter implements it.
 pub trait Store:
     ApplicationRepository
@@ -402,6 +460,7 @@ pub trait Store:
     + ReviewIndex
     + OrganizationIndex
     + RestrictionRegistry
+    + OutboxStore
 {
 }
 impl<T> Store for T where
@@ -411,5 +470,6 @@ impl<T> Store for T where
         + ReviewIndex
         + OrganizationIndex
         + RestrictionRegistry
+        + OutboxStore
 {
 }

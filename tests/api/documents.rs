@@ -210,14 +210,17 @@ async fn a_long_history_flows_onto_pages_with_the_header_repeated() {
             })
             .collect();
         store
-            .update(ApplicationUpdate {
-                application: &stored.application,
-                history: &entries,
-                number: None,
-                replaced: None,
-                charges: &[],
-                now: app.now(),
-            })
+            .update(
+                ApplicationUpdate {
+                    application: &stored.application,
+                    history: &entries,
+                    number: None,
+                    replaced: None,
+                    charges: &[],
+                    now: app.now(),
+                },
+                None,
+            )
             .await
             .unwrap_or_else(|e| panic!("{e:?}"));
     }

@@ -8,6 +8,7 @@ mod failures;
 mod history;
 mod idempotency;
 mod lists;
+mod notices;
 mod numbers;
 mod openapi;
 mod otp;

@@ -23,7 +23,7 @@ async fn deactivation_is_confirmed_by_sms_and_frees_the_number() {
     let deactivation_id = r.deactivation_id();
     assert_eq!(r.body["otp"]["attempts_left"], 3);
     assert_eq!(
-        app.sms_to(&phone).await.len(),
+        app.codes_to(&phone).await.len(),
         2,
         "activation and deactivation codes"
     );
@@ -366,7 +366,7 @@ async fn a_number_gets_at_most_ten_codes_a_day() {
         assert_eq!(r.status, 202, "code {i}: {}", r.text);
         deactivation_id = r.deactivation_id();
     }
-    assert_eq!(app.sms_to(&phone).await.len(), 10);
+    assert_eq!(app.codes_to(&phone).await.len(), 10);
     let code = app.last_code(&phone).await;
     let r = app
         .confirm_deactivation(
@@ -405,7 +405,7 @@ async fn a_number_gets_at_most_ten_codes_a_day() {
         (to_midnight - 1..=to_midnight + 1).contains(&retry),
         "Retry-After {retry}, midnight in {to_midnight}"
     );
-    assert_eq!(app.sms_to(&phone).await.len(), 10);
+    assert_eq!(app.codes_to(&phone).await.len(), 10);
 }
 
 /// SPEC 4.6: one live code per number; of concurrent requests, one sends a code.
@@ -440,7 +440,7 @@ async fn concurrent_deactivation_requests_send_one_code() {
         assert!(r.header("retry-after").is_some());
     }
     assert_eq!(
-        app.sms_to(&phone).await.len(),
+        app.codes_to(&phone).await.len(),
         2,
         "the activation code and one more"
     );

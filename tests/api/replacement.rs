@@ -263,7 +263,7 @@ async fn a_replacement_is_refused_like_any_application() {
         (409, Some("suspended"))
     );
     assert!(
-        app.sms_to(&taken).await.len() == 1 && app.sms_to(&restricted).await.is_empty(),
+        app.codes_to(&taken).await.len() == 1 && app.sms_to(&restricted).await.is_empty(),
         "no code went to a refused new number"
     );
 }

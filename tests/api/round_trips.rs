@@ -1,5 +1,7 @@
 //! AWS round trips per request stay at SPEC 10's floor, counted by an SDK interceptor on
-//! the handlers' clients: a change that adds a call fails here.
+//! the handlers' clients: a change that adds a call fails here. A request whose change
+//! is an outcome (SPEC 5.6) adds the outbox's own: one publish per event, then one write
+//! recording that they went out (else the sweeper would publish them again).
 
 use corpnum_tests::*;
 
@@ -15,8 +17,13 @@ async fn each_request_makes_only_the_calls_its_floor_allows() {
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(
         app.calls.take(),
-        ["DynamoDB.TransactWriteItems", "SNS.Publish"],
-        "submit: 1 transaction + 1 SMS"
+        [
+            "DynamoDB.TransactWriteItems",
+            "SNS.Publish",
+            "DynamoDB.PutItem",
+            "SNS.Publish"
+        ],
+        "submit: 1 transaction (with its outbox entry), its event and the record of it, 1 SMS"
     );
 
     let id = r.id();
@@ -29,9 +36,11 @@ async fn each_request_makes_only_the_calls_its_floor_allows() {
         [
             "DynamoDB.Query",
             "DynamoDB.TransactWriteItems",
+            "SNS.Publish",
+            "DynamoDB.PutItem",
             "SQS.SendMessage"
         ],
-        "verify: 1 read + 1 transaction + 1 enqueue"
+        "verify: 1 read + 1 transaction + its event and the record of it + 1 enqueue"
     );
 
     let r = app.application(&token, &id).await;

@@ -103,6 +103,8 @@ pub struct TestApp {
     resources: Resources,
     moto: String,
     server: tokio::task::JoinHandle<()>,
+    /// Events taken off the world's events queue so far (see [`TestApp::events`]).
+    received: Arc<Mutex<Vec<Value>>>,
 }
 
 impl Drop for TestApp {
@@ -213,6 +215,7 @@ impl TestApp {
             resources,
             moto: stack.moto_endpoint.clone(),
             server,
+            received: Arc::default(),
         }
     }
 
@@ -329,6 +332,58 @@ impl TestApp {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Every code SMS to `phone` (the notices left out).
+    pub async fn codes_to(&self, phone: &str) -> Vec<String> {
+        self.sms_to(phone)
+            .await
+            .into_iter()
+            .filter(|m| corpnum::domain::code_in_sms(m).is_some())
+            .collect()
+    }
+
+    /// Every SMS to `phone` that is not a code: the notices (SPEC 5.6).
+    pub async fn notices_to(&self, phone: &str) -> Vec<String> {
+        self.sms_to(phone)
+            .await
+            .into_iter()
+            .filter(|m| corpnum::domain::code_in_sms(m).is_none())
+            .collect()
+    }
+
+    /// Every event the world's events topic delivered to its subscribed queue so far,
+    /// oldest first as far as SQS tells; each checked to carry its type as the `type`
+    /// message attribute. Hosts over the same world share the queue, not this list.
+    pub async fn events(&self) -> Vec<Value> {
+        let drained = corpnum_local::jobs::drain_events(
+            &self.world.clients.sqs,
+            &self.world.events_queue_url,
+        )
+        .await;
+        let drained = match drained {
+            Ok(d) => d,
+            Err(e) => panic!("events queue: {e}"),
+        };
+        let mut received = self.received.lock().unwrap_or_else(|e| e.into_inner());
+        for message in drained {
+            assert_eq!(
+                message["type_attribute"], message["event"]["type"],
+                "the type attribute names the event's type"
+            );
+            received.push(message["event"].clone());
+        }
+        received.clone()
+    }
+
+    /// The types of the events so far about `subject` (an application id or a masked phone).
+    pub async fn event_types(&self, subject: &str) -> Vec<String> {
+        self.events()
+            .await
+            .iter()
+            .filter(|e| e["application_id"] == subject || e["phone"] == subject)
+            .filter_map(|e| e["type"].as_str().map(str::to_owned))
+            .collect()
     }
 
     /// The code in the latest SMS to `phone`.
@@ -845,4 +900,48 @@ pub fn act_path(phone: &str, act_number: &str) -> String {
         })
         .collect();
     format!("/v1/numbers/{}/acts/{encoded}", phone.replace('+', "%2B"))
+}
+
+/// Validates `events` against the committed JSON Schema (`shared/events.schema.json`) with
+/// the reference implementation (Python's `jsonschema`, in the venv `make deps` makes).
+/// Returns the validator's complaints, empty if every event is valid.
+pub fn schema_violations(events: &[Value]) -> String {
+    let python = root().join(".venv/bin/python");
+    let schema = root().join("shared/events.schema.json");
+    let script = r#"
+import json, sys
+from jsonschema import Draft202012Validator
+schema = json.load(open(sys.argv[1]))
+Draft202012Validator.check_schema(schema)
+validator = Draft202012Validator(schema)
+for i, event in enumerate(json.load(sys.stdin)):
+    for error in validator.iter_errors(event):
+        print(f"event {i} ({event.get('type')}): {error.message}")
+"#;
+    let mut child = match std::process::Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .arg(&schema)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => panic!("{}: {e} (run make deps)", python.display()),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        let _ = stdin.write_all(Value::from(events.to_vec()).to_string().as_bytes());
+    }
+    let out = match child.wait_with_output() {
+        Ok(o) => o,
+        Err(e) => panic!("jsonschema: {e}"),
+    };
+    assert!(
+        out.status.success(),
+        "jsonschema failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -7,7 +7,7 @@ async fn main() -> Result<(), Error> {
     // What the function uses is fixed at compile time: it links only those SDK clients and
     // its own routes, the same dispatcher its crate's handler (and so the tests) use.
     corpnum::runtime::run::<
-        { FUNCTION.sends_sms() },
+        { FUNCTION.uses_sns() },
         { FUNCTION.queues_reviews() },
         { FUNCTION.handles_codes() },
     >(FUNCTION, DISPATCH)

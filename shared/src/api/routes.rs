@@ -43,9 +43,11 @@ impl Function {
         )
     }
 
-    /// Whether the function sends SMS (codes), and so links the SNS client.
-    pub const fn sends_sms(self) -> bool {
-        self.handles_codes()
+    /// Whether the function uses SNS, and so links its client: it sends SMS (codes, or
+    /// notices when a review ends) or publishes events (SPEC 5.6), as every function that
+    /// changes anything does.
+    pub const fn uses_sns(self) -> bool {
+        !matches!(self, Self::CheckStatus)
     }
 
     /// Whether the function puts applications on the review queue (a confirmed code,

@@ -4,6 +4,7 @@
 mod error;
 mod lists;
 mod number;
+mod outbox;
 mod restrictions;
 mod review;
 mod status;
@@ -41,7 +42,8 @@ use crate::domain::{
     PhoneNumber,
 };
 use crate::ports::{
-    ApplicationUpdate, Clock, Random, ReviewQueue, SmsSender, Store, StoreError, UpdateRefusal,
+    ApplicationUpdate, Clock, EventPublisher, Random, ReviewQueue, SmsSender, Store, StoreError,
+    UpdateRefusal,
 };
 
 /// Support contacts shown to applicants whose application needs attention; configuration.
@@ -57,6 +59,8 @@ pub struct Services {
     pub store: Arc<dyn Store>,
     pub sms: Arc<dyn SmsSender>,
     pub queue: Arc<dyn ReviewQueue>,
+    /// The events topic (SPEC 5.6).
+    pub events: Arc<dyn EventPublisher>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn Random>,
     pub secret: OtpSecret,
@@ -166,17 +170,18 @@ impl CodeSubject for Application {
         services: &Services,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError<UpdateRefusal>> {
-        services
-            .store
-            .update(ApplicationUpdate {
+        outbox::update(
+            services,
+            ApplicationUpdate {
                 application: self,
                 history: &[],
                 number: None,
                 replaced: None,
                 charges: &[],
                 now,
-            })
-            .await
+            },
+        )
+        .await
     }
 }
 

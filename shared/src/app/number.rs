@@ -319,16 +319,17 @@ async fn apply(
         comment,
         act,
     };
-    services
-        .store
-        .change_state(StateChange {
+    super::outbox::change_state(
+        services,
+        StateChange {
             lock: &lock,
             from,
             codes,
             event: &event,
             discriminator,
-        })
-        .await?;
+        },
+    )
+    .await?;
     let phone = lock.phone.masked();
     match &event.act {
         Some(act) => {
@@ -533,7 +534,7 @@ pub async fn rebind_employee(
         comment: Some("Привязка обновлена: сменён сотрудник".into()),
         act: None,
     };
-    match services.store.rebind(&lock, &event).await {
+    match super::outbox::rebind(services, &lock, &event).await {
         Ok(()) => {
             tracing::info!(phone = %phone.masked(), metric = "Rebinds", version = lock.version, "employee rebound");
             stored.lock = lock;

@@ -87,7 +87,7 @@ async fn save_decision(
         charges: &[],
         now,
     };
-    match services.store.update(update).await {
+    match super::outbox::update(services, update).await {
         Ok(()) => Ok(Saved::Done),
         Err(StoreError::Refused(_)) => Ok(Saved::Stale),
         Err(StoreError::Dependency(e)) => Err(e.into()),
@@ -298,7 +298,7 @@ async fn add_documents_once(
         charges: &[],
         now,
     };
-    match services.store.update(update).await {
+    match super::outbox::update(services, update).await {
         Ok(()) => {}
         Err(StoreError::Refused(UpdateRefusal::Stale | UpdateRefusal::RateLimited { .. })) => {
             return Ok(Attempt::Retry);

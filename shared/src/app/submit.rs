@@ -146,9 +146,9 @@ pub async fn submit(
     let mut tries = 0;
     loop {
         tries += 1;
-        let created = services
-            .store
-            .create(NewApplication {
+        let created = super::outbox::create(
+            services,
+            NewApplication {
                 application: &application,
                 history: &history,
                 lock: &lock,
@@ -156,8 +156,9 @@ pub async fn submit(
                 charges: &charges,
                 idempotency,
                 now,
-            })
-            .await;
+            },
+        )
+        .await;
         let refusal = match created {
             Ok(()) => break,
             Err(StoreError::Dependency(e)) => return Err(e.into()),

@@ -27,6 +27,12 @@ pub struct SweepReport {
     pub requeued: u32,
     /// Numbers deactivated after 180 days suspended.
     pub suspensions_ended: u32,
+    /// Outbox entries whose events and notice went out this run.
+    pub outbox_delivered: u32,
+    /// Outbox entries still not delivered after this run (a dependency is down).
+    pub outbox_pending: u32,
+    /// How long the oldest of those has waited; 0 if none.
+    pub outbox_oldest_age_seconds: i64,
     /// Items that changed while being handled; the next sweep sees them again.
     pub skipped: u32,
     /// Jobs whose budget ran out before their backlog did.
@@ -49,10 +55,17 @@ pub async fn sweep(
     let mut report = SweepReport::default();
     let now = services.clock.now();
     let mut first_failure = None;
-    for job in SweepJob::ALL.into_iter().chain([SweepJob::EndSuspension]) {
+    for job in SweepJob::ALL
+        .into_iter()
+        .chain([SweepJob::EndSuspension, SweepJob::PublishOutbox])
+    {
         let run = match job {
             SweepJob::EndSuspension => {
                 end_suspensions(services, budget_per_job, now, &mut report).await
+            }
+            // Last, so it also delivers what the other jobs' changes failed to publish.
+            SweepJob::PublishOutbox => {
+                super::outbox::republish(services, budget_per_job, now, &mut report).await
             }
             _ => run_job(services, job, budget_per_job, now, &mut report).await,
         };
@@ -186,38 +199,40 @@ async fn handle(
                 actor: actor(),
                 comment: Some("Срок ручной проверки (24 часа) превышен".into()),
             };
-            services
-                .store
-                .update(ApplicationUpdate {
+            super::outbox::update(
+                services,
+                ApplicationUpdate {
                     application: &app,
                     history: &[entry],
                     number: None,
                     replaced: None,
                     charges: &[],
                     now,
-                })
-                .await?;
+                },
+            )
+            .await?;
             tracing::warn!(application_id = %id, metric = "SlaBreaches", "manual review overdue");
             report.overdue_marked += 1;
         }
-        SweepJob::EndSuspension => {
+        SweepJob::EndSuspension | SweepJob::PublishOutbox => {
             return Err(StoreError::Refused(crate::ports::UpdateRefusal::Stale));
         }
         SweepJob::Requeue => {
             app.review_attempts += 1;
             app.last_queued_at = Some(now);
             app.revision += 1;
-            services
-                .store
-                .update(ApplicationUpdate {
+            super::outbox::update(
+                services,
+                ApplicationUpdate {
                     application: &app,
                     history: &[],
                     number: None,
                     replaced: None,
                     charges: &[],
                     now,
-                })
-                .await?;
+                },
+            )
+            .await?;
             enqueue_review(services, id, app.review_attempts).await;
             tracing::warn!(application_id = %id, metric = "ReviewsRequeued", "stranded review queued again");
             report.requeued += 1;
@@ -256,15 +271,16 @@ async fn expire(
         .await?
         .filter(|n| n.lock.application_id == id && n.lock.state == NumberState::Pending)
         .map(|_| NumberChange::Release(event));
-    services
-        .store
-        .update(ApplicationUpdate {
+    super::outbox::update(
+        services,
+        ApplicationUpdate {
             application: app,
             history: &[entry],
             number,
             replaced: None,
             charges: &[],
             now,
-        })
-        .await
+        },
+    )
+    .await
 }

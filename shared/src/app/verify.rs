@@ -118,7 +118,7 @@ async fn verify_code_once(
             charges: &[],
             now,
         };
-        match services.store.update(update).await {
+        match super::outbox::update(services, update).await {
             Ok(()) => {}
             Err(StoreError::Refused(UpdateRefusal::Stale)) => return Ok(Attempt::Retry),
             Err(StoreError::Refused(UpdateRefusal::RateLimited { .. })) => {
@@ -208,7 +208,7 @@ async fn resend_code_once(
         charges: &charge,
         now,
     };
-    match services.store.update(update).await {
+    match super::outbox::update(services, update).await {
         Ok(()) => {}
         Err(StoreError::Refused(UpdateRefusal::Stale)) => return Ok(Attempt::Retry),
         Err(StoreError::Refused(UpdateRefusal::RateLimited { retry_after, .. })) => {

@@ -8,7 +8,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
 use super::dynamo::DynamoStore;
-use super::messaging::{SnsSms, SqsReviewQueue};
+use super::messaging::{SnsEvents, SnsSms, SqsReviewQueue};
 use crate::app::{Services, SupportContacts};
 use crate::domain::{OtpPolicy, OtpSecret};
 use crate::system::{OsRandom, SystemClock};
@@ -29,6 +29,7 @@ pub enum ConfigError {
 pub const ENV_VARS: &[&str] = &[
     "CORPNUM_TABLE",
     "CORPNUM_REVIEW_QUEUE_URL",
+    "CORPNUM_EVENTS_TOPIC_ARN",
     "CORPNUM_OTP_SECRET",
     "CORPNUM_OTP_SECRET_ARN",
     "CORPNUM_SUPPORT_PHONE",
@@ -46,6 +47,7 @@ pub const ENV_VARS: &[&str] = &[
 pub const REQUIRED_ENV_VARS: &[&str] = &[
     "CORPNUM_TABLE",
     "CORPNUM_REVIEW_QUEUE_URL",
+    "CORPNUM_EVENTS_TOPIC_ARN",
     "CORPNUM_SUPPORT_PHONE",
     "CORPNUM_SUPPORT_EMAIL",
 ];
@@ -55,6 +57,8 @@ pub const REQUIRED_ENV_VARS: &[&str] = &[
 pub struct Settings {
     pub table: String,
     pub review_queue_url: String,
+    /// The events topic (SPEC 5.6).
+    pub events_topic_arn: String,
     pub otp_secret: OtpSecret,
     pub support: SupportContacts,
     pub sms_sender_id: Option<String>,
@@ -143,6 +147,7 @@ impl Settings {
         Ok(Self {
             table: required(vars, "CORPNUM_TABLE")?,
             review_queue_url: required(vars, "CORPNUM_REVIEW_QUEUE_URL")?,
+            events_topic_arn: required(vars, "CORPNUM_EVENTS_TOPIC_ARN")?,
             otp_secret,
             support: SupportContacts {
                 phone: required(vars, "CORPNUM_SUPPORT_PHONE")?,
@@ -279,6 +284,10 @@ pub fn services(settings: &Settings, clients: &Clients) -> Services {
             clients.sns.clone(),
             settings.sms_sender_id.clone(),
         )),
+        Arc::new(SnsEvents::new(
+            clients.sns.clone(),
+            &settings.events_topic_arn,
+        )),
         Arc::new(SqsReviewQueue::new(
             clients.sqs.clone(),
             &settings.review_queue_url,
@@ -291,6 +300,7 @@ pub fn services_with(
     settings: &Settings,
     store: DynamoStore,
     sms: Arc<dyn crate::ports::SmsSender>,
+    events: Arc<dyn crate::ports::EventPublisher>,
     queue: Arc<dyn crate::ports::ReviewQueue>,
 ) -> Services {
     Services {
@@ -300,6 +310,7 @@ pub fn services_with(
             store.without_returned_items()
         }),
         sms,
+        events,
         queue,
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),

@@ -1,10 +1,10 @@
-//! SMS through SNS and the review queue on SQS.
+//! SMS and events through SNS, and the review queue on SQS.
 
 use async_trait::async_trait;
 use aws_sdk_sns::types::MessageAttributeValue;
 
-use crate::domain::PhoneNumber;
-use crate::ports::{DependencyError, ReviewQueue, ReviewTicket, SmsSender};
+use crate::domain::{Event, PhoneNumber};
+use crate::ports::{DependencyError, EventPublisher, ReviewQueue, ReviewTicket, SmsSender};
 
 #[derive(Clone, Debug)]
 pub struct SnsSms {
@@ -97,6 +97,49 @@ impl ReviewQueue for Unused {
         Err(DependencyError::new(
             "sqs",
             "this function does not use the review queue",
+        ))
+    }
+}
+
+/// The events topic (SPEC 5.6): one SNS message an event, its type as the `type` message
+/// attribute so a subscription can filter on it.
+#[derive(Clone, Debug)]
+pub struct SnsEvents {
+    client: aws_sdk_sns::Client,
+    topic_arn: String,
+}
+
+impl SnsEvents {
+    pub fn new(client: aws_sdk_sns::Client, topic_arn: impl Into<String>) -> Self {
+        Self {
+            client,
+            topic_arn: topic_arn.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl EventPublisher for SnsEvents {
+    async fn publish(&self, event: &Event) -> Result<(), DependencyError> {
+        let body = serde_json::to_string(event).map_err(|e| DependencyError::new("sns", e))?;
+        self.client
+            .publish()
+            .topic_arn(&self.topic_arn)
+            .message(body)
+            .message_attributes("type", string_attribute(event.kind.as_str())?)
+            .send()
+            .await
+            .map_err(|e| super::sdk_failure("sns", e))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl EventPublisher for Unused {
+    async fn publish(&self, _event: &Event) -> Result<(), DependencyError> {
+        Err(DependencyError::new(
+            "sns",
+            "this function publishes no events",
         ))
     }
 }

@@ -44,5 +44,36 @@ where
         SdkError::ConstructionFailure(_) => "request construction failed".to_owned(),
         _ => "unknown SDK failure".to_owned(),
     };
-    crate::ports::DependencyError::new(service, summary)
+    if surely_undone(&e) {
+        crate::ports::DependencyError::undone(service, summary)
+    } else {
+        crate::ports::DependencyError::new(service, summary)
+    }
+}
+
+/// Whether the request surely did nothing: the service answered with an error, the
+/// request was never built, or the connection was refused (nothing was sent). A timeout
+/// or a lost response may hide a request that was done.
+fn surely_undone<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> bool
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    use aws_smithy_runtime_api::client::result::SdkError;
+    match e {
+        SdkError::ServiceError(_) | SdkError::ConstructionFailure(_) => true,
+        SdkError::DispatchFailure(d) => {
+            let mut next = d
+                .as_connector_error()
+                .map(|c| c as &(dyn std::error::Error + 'static));
+            while let Some(cause) = next {
+                if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+                    return io.kind() == std::io::ErrorKind::ConnectionRefused;
+                }
+                next = cause.source();
+            }
+            false
+        }
+        _ => false,
+    }
 }

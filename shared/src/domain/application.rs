@@ -32,6 +32,9 @@ pub enum SweepJob {
     /// A number suspended for 180 days: deactivate it with an act (a number's timer, not
     /// an application's, so not in [`SweepJob::ALL`]).
     EndSuspension,
+    /// Outcome notices whose publishing failed (SPEC 5.6): publish them again (an outbox
+    /// entry's timer, not an application's).
+    PublishOutbox,
 }
 
 impl SweepJob {
@@ -50,6 +53,7 @@ impl SweepJob {
             Self::Requeue => "requeue",
             Self::ExpireDocumentsRequest => "expire_documents_request",
             Self::EndSuspension => "end_suspension",
+            Self::PublishOutbox => "publish_outbox",
         }
     }
 }
@@ -239,6 +243,16 @@ pub enum ApplicationKind {
 }
 
 impl Application {
+    /// The reference an applicant quotes to support: `ЗКН-<8 hex>`, from the id.
+    pub fn reference_for(id: Uuid) -> String {
+        let id = id.simple().to_string().to_uppercase();
+        format!("ЗКН-{}", &id[..8])
+    }
+
+    pub fn reference(&self) -> String {
+        Self::reference_for(self.id)
+    }
+
     pub fn kind(&self) -> ApplicationKind {
         if self.replaces.is_some() {
             ApplicationKind::Replacement

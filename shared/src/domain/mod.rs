@@ -12,6 +12,7 @@ mod number;
 mod ogrn;
 mod organization;
 mod otp;
+mod outbox;
 mod phone;
 mod rate;
 mod redact;
@@ -46,6 +47,10 @@ pub use otp::{
     Delivery, OtpChallenge, OtpCode, OtpCodeError, OtpLedger, OtpPolicy, OtpPurpose, OtpSecret,
     ResendRefusal, Verification,
 };
+pub use outbox::{
+    Event, EventStatus, EventType, LEASE_MARGIN, NOTICE_LEASE, Notice, NoticeKind, NoticeState,
+    OUTBOX_KEEP, OUTBOX_RETRY_AFTER, OutboxEntry, SendOutcome, event_schema_text,
+};
 pub use phone::{PhoneError, PhoneNumber};
 pub use rate::RateWindow;
 pub use redact::scrub;
@@ -54,7 +59,7 @@ pub use review::{
     AutomaticOutcome, Decision, ManualReason, POLICY_VIOLATION_LOOKBACK, REVIEW_QUEUE_STATUSES,
     RejectionReason, automatic_review,
 };
-pub use sms::{code_in_sms, code_sms, sms_segments};
+pub use sms::{code_in_sms, code_sms, notice_sms, sms_segments};
 pub use snils::{Snils, SnilsError};
 
 #[cfg(test)]

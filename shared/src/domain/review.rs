@@ -111,6 +111,17 @@ impl RejectionReason {
         }
     }
 
+    /// The reason in few words, for an SMS notice (one segment with the rest of it).
+    pub fn sms_label(self) -> &'static str {
+        match self {
+            Self::IncompleteDocuments => "неполный комплект документов",
+            Self::RequisitesMismatch => "реквизиты не совпадают",
+            Self::SignatureInvalid => "подпись недействительна",
+            Self::WrongNumberCategory => "номер не корпоративный",
+            Self::Other => "подробности на портале",
+        }
+    }
+
     /// The reason in words, for documents a person reads.
     pub fn label(self, english: bool) -> &'static str {
         match (self, english) {

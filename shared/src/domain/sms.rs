@@ -4,7 +4,7 @@
 //! characters in one segment and 67 in each part of a longer one; a GSM-7 (Latin) SMS holds
 //! 160, or 153 per part. A second segment doubles what the carrier bills.
 
-use super::{OtpCode, OtpPurpose};
+use super::{NoticeKind, OtpCode, OtpPurpose, PhoneNumber, RejectionReason};
 
 /// The code SMS for `purpose`. The code is its only secret; the warning not to share it
 /// stays in every variant.
@@ -20,6 +20,26 @@ pub fn code_sms(purpose: OtpPurpose, code: &OtpCode) -> String {
         "Госуслуги: код {}{action} корп. номера. Никому не сообщайте",
         code.expose()
     )
+}
+
+/// The notice an application's number gets when its review ends (SPEC 5.6): the outcome,
+/// and for a rejection or a documents request the application's reference to quote.
+pub fn notice_sms(
+    kind: NoticeKind,
+    phone: &PhoneNumber,
+    reference: &str,
+    reason: Option<RejectionReason>,
+) -> String {
+    match kind {
+        NoticeKind::Approved => format!("Госуслуги: корп. номер {} активирован", phone.as_ref()),
+        NoticeKind::Rejected => format!(
+            "Госуслуги: заявка {reference} отклонена: {}",
+            reason.map_or("см. портал", RejectionReason::sms_label)
+        ),
+        NoticeKind::DocumentsRequired => {
+            format!("Госуслуги: по заявке {reference} нужны документы. Срок 30 дней")
+        }
+    }
 }
 
 /// The code a code SMS carries: its first run of exactly six digits.
@@ -63,6 +83,37 @@ pub fn sms_segments(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_notice_is_one_segment() {
+        let phone = PhoneNumber::parse("+79161234567").unwrap();
+        let reference = crate::domain::Application::reference_for(uuid::Uuid::max());
+        let mut texts = vec![
+            notice_sms(NoticeKind::Approved, &phone, &reference, None),
+            notice_sms(NoticeKind::DocumentsRequired, &phone, &reference, None),
+            notice_sms(NoticeKind::Rejected, &phone, &reference, None),
+        ];
+        for reason in RejectionReason::ALL {
+            texts.push(notice_sms(
+                NoticeKind::Rejected,
+                &phone,
+                &reference,
+                Some(reason),
+            ));
+        }
+        for text in &texts {
+            assert_eq!(
+                sms_segments(text),
+                1,
+                "{text} ({} chars)",
+                text.chars().count()
+            );
+            assert!(text.starts_with("Госуслуги: "), "{text}");
+        }
+        assert!(texts[0].contains("+79161234567 активирован"));
+        assert!(texts[2].contains(&reference));
+        assert!(texts.iter().any(|t| t.ends_with("подпись недействительна")));
+    }
 
     #[test]
     fn segments_follow_the_encodings() {

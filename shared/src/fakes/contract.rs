@@ -8,8 +8,9 @@ use uuid::Uuid;
 
 use crate::domain::{
     Actor, Application, ApplicationStatus, Document, Employee, FullName, HistoryEntry, Inn, Kpp,
-    NumberAction, NumberCodes, NumberEvent, NumberLock, NumberRequest, NumberState, Ogrn,
-    Organization, OrganizationName, OtpLedger, OtpPolicy, PhoneNumber, RateWindow, Snils, SweepJob,
+    NoticeKind, NumberAction, NumberCodes, NumberEvent, NumberLock, NumberRequest, NumberState,
+    Ogrn, Organization, OrganizationName, OtpLedger, OtpPolicy, OutboxEntry, PhoneNumber,
+    RateWindow, SendOutcome, Snils, SweepJob,
 };
 use crate::ports::{
     ApplicationUpdate, CreateRefusal, IdempotencyClaim, IdempotencyState, InvalidCursor,
@@ -138,15 +139,18 @@ async fn create(
         comment: None,
     };
     store
-        .create(NewApplication {
-            application: app,
-            history: &history,
-            lock: &lock_for(app),
-            number_event: &event(app, NumberState::Pending),
-            charges,
-            idempotency: claim,
-            now,
-        })
+        .create(
+            NewApplication {
+                application: app,
+                history: &history,
+                lock: &lock_for(app),
+                number_event: &event(app, NumberState::Pending),
+                charges,
+                idempotency: claim,
+                now,
+            },
+            None,
+        )
         .await
 }
 
@@ -245,14 +249,17 @@ pub async fn store_contract(store: &dyn Store) {
         let app = app.clone();
         async move {
             store
-                .update(ApplicationUpdate {
-                    application: &app,
-                    history: &[],
-                    number,
-                    replaced: None,
-                    charges: &[],
-                    now,
-                })
+                .update(
+                    ApplicationUpdate {
+                        application: &app,
+                        history: &[],
+                        number,
+                        replaced: None,
+                        charges: &[],
+                        now,
+                    },
+                    None,
+                )
                 .await
         }
     };
@@ -352,7 +359,10 @@ pub async fn store_contract(store: &dyn Store) {
     assert!(
         matches!(
             store
-                .change_state(change(&skipped, NumberState::Active, Some(&codes), &done))
+                .change_state(
+                    change(&skipped, NumberState::Active, Some(&codes), &done),
+                    None
+                )
                 .await,
             Err(StoreError::Refused(UpdateRefusal::Stale))
         ),
@@ -361,12 +371,10 @@ pub async fn store_contract(store: &dyn Store) {
     assert!(
         matches!(
             store
-                .change_state(change(
-                    &suspended,
-                    NumberState::Suspended,
-                    Some(&codes),
-                    &done
-                ))
+                .change_state(
+                    change(&suspended, NumberState::Suspended, Some(&codes), &done),
+                    None
+                )
                 .await,
             Err(StoreError::Refused(UpdateRefusal::Stale))
         ),
@@ -374,7 +382,10 @@ pub async fn store_contract(store: &dyn Store) {
     );
     ok(
         store
-            .change_state(change(&suspended, NumberState::Active, Some(&codes), &done))
+            .change_state(
+                change(&suspended, NumberState::Active, Some(&codes), &done),
+                None,
+            )
             .await,
         "suspend",
     );
@@ -415,7 +426,10 @@ pub async fn store_contract(store: &dyn Store) {
     ended.at = now + Duration::seconds(2);
     ok(
         store
-            .change_state(change(&deactivated, NumberState::Suspended, None, &ended))
+            .change_state(
+                change(&deactivated, NumberState::Suspended, None, &ended),
+                None,
+            )
             .await,
         "deactivate",
     );
@@ -440,6 +454,7 @@ pub async fn store_contract(store: &dyn Store) {
     );
 
     restrictions(store, &seed, now).await;
+    outbox(store, &seed, now).await;
 
     // The index by organization: newest first, its own rows only, a foreign cursor refused.
     let c = org("7705123452", "1027700123450");
@@ -665,5 +680,127 @@ async fn restrictions(store: &dyn Store, seed: &Seed, now: DateTime<Utc>) {
     ok(
         create(store, &app, &[], None, now).await,
         "applies once lifted",
+    );
+}
+
+/// Outbox entries (SPEC 5.6): written only with their change, due after their retry delay
+/// while unsettled, saved only over the revision below, out of the due range once settled.
+async fn outbox(store: &dyn Store, seed: &Seed, now: DateTime<Utc>) {
+    let phone = seed.phone(7);
+    let entry_for = |i: u32| {
+        OutboxEntry::new(
+            seed.id(200 + i),
+            now,
+            Vec::new(),
+            Some((
+                NoticeKind::Approved,
+                phone.clone(),
+                "Госуслуги: тест".into(),
+            )),
+        )
+    };
+    let ours = |page: Vec<OutboxEntry>| {
+        page.into_iter()
+            .filter(|e| e.id == seed.id(200) || e.id == seed.id(201))
+            .collect::<Vec<_>>()
+    };
+    let app = application(
+        seed.id(100),
+        org("7707083893", "1027700132195"),
+        phone.clone(),
+        now,
+    );
+    let entry = entry_for(0);
+    let history = HistoryEntry {
+        at: now,
+        from: None,
+        to: app.status,
+        actor: Actor::Applicant("u".into()),
+        comment: None,
+    };
+    let (lock, number_event) = (lock_for(&app), event(&app, NumberState::Pending));
+    let new = NewApplication {
+        application: &app,
+        history: &history,
+        lock: &lock,
+        number_event: &number_event,
+        charges: &[],
+        idempotency: None,
+        now,
+    };
+    ok(
+        store.create(new, Some(&entry)).await,
+        "with its outbox entry",
+    );
+    let stored = ok(store.outbox_entry(entry.id).await, "read");
+    assert_eq!(stored.as_ref(), Some(&entry));
+    // A refused change writes no entry.
+    let refused = application(
+        seed.id(101),
+        org("7701234560", "1027700000019"),
+        phone.clone(),
+        now,
+    );
+    let (lock, number_event) = (lock_for(&refused), event(&refused, NumberState::Pending));
+    let new = NewApplication {
+        application: &refused,
+        history: &history,
+        lock: &lock,
+        number_event: &number_event,
+        charges: &[],
+        idempotency: None,
+        now,
+    };
+    assert!(store.create(new, Some(&entry_for(1))).await.is_err());
+    assert_eq!(ok(store.outbox_entry(seed.id(201)).await, "read"), None);
+
+    let due = entry.due_at();
+    assert!(ours(ok(store.outbox_due(due, 100, None).await, "due").items).is_empty());
+    let listed = ours(
+        ok(
+            store
+                .outbox_due(due + Duration::seconds(1), 100, None)
+                .await,
+            "due",
+        )
+        .items,
+    );
+    assert_eq!(listed, std::slice::from_ref(&entry));
+
+    let mut taken = entry.clone();
+    assert!(taken.lease(Uuid::from_u128(5), now));
+    taken.revision = 3;
+    assert!(matches!(
+        store.save_outbox(&taken).await,
+        Err(StoreError::Refused(UpdateRefusal::Stale))
+    ));
+    taken.revision = 2;
+    ok(store.save_outbox(&taken).await, "leased");
+    assert!(
+        matches!(
+            store.save_outbox(&taken).await,
+            Err(StoreError::Refused(UpdateRefusal::Stale))
+        ),
+        "a second lease on the same revision loses"
+    );
+    let mut settled = taken.clone();
+    settled.record(true, Uuid::from_u128(5), Some(SendOutcome::Sent), now);
+    settled.revision = 3;
+    assert!(settled.settled());
+    ok(store.save_outbox(&settled).await, "settled");
+    assert!(
+        ours(
+            ok(
+                store.outbox_due(due + Duration::days(1), 100, None).await,
+                "due"
+            )
+            .items
+        )
+        .is_empty(),
+        "settled entries are not due"
+    );
+    assert_eq!(
+        ok(store.outbox_entry(entry.id).await, "read"),
+        Some(settled)
     );
 }

@@ -13,15 +13,16 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use crate::domain::{
-    Application, ApplicationStatus, Inn, NumberCodes, NumberEvent, NumberLock, NumberState,
-    OtpCode, PhoneNumber, Restriction, RestrictionEvent, SweepJob,
+    Application, ApplicationStatus, Event, Inn, NumberCodes, NumberEvent, NumberLock, NumberState,
+    OtpCode, OutboxEntry, PhoneNumber, Restriction, RestrictionEvent, SweepJob,
 };
 use crate::ports::{
     ApplicationRepository, ApplicationUpdate, Clock, CreateRefusal, DependencyError,
-    IdempotencyRecord, IdempotencyState, IdempotencyStore, InvalidCursor, NewApplication,
-    NumberChange, NumberRegistry, OrganizationIndex, Page, Random, RateCharge, RateCounter,
-    RestrictionRegistry, ReviewIndex, ReviewQueue, ReviewTicket, SmsSender, StateChange,
-    StoreError, StoredApplication, StoredNumber, StoredResponse, UpdateRefusal,
+    EventPublisher, IdempotencyRecord, IdempotencyState, IdempotencyStore, InvalidCursor,
+    NewApplication, NumberChange, NumberRegistry, OrganizationIndex, OutboxStore, Page, Random,
+    RateCharge, RateCounter, RestrictionRegistry, ReviewIndex, ReviewQueue, ReviewTicket,
+    SmsSender, StateChange, StoreError, StoredApplication, StoredNumber, StoredResponse,
+    UpdateRefusal,
 };
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -89,9 +90,33 @@ impl RecordingSms {
 impl SmsSender for RecordingSms {
     async fn send(&self, to: &PhoneNumber, text: &str) -> Result<(), DependencyError> {
         if self.failing.load(Ordering::SeqCst) {
-            return Err(DependencyError::new("sms", "fake SMS outage"));
+            return Err(DependencyError::undone("sms", "fake SMS outage"));
         }
         lock(&self.sent).push((to.clone(), text.to_owned()));
+        Ok(())
+    }
+}
+
+/// Remembers every event published; can be told to fail.
+#[derive(Debug, Default)]
+pub struct RecordingEvents {
+    pub published: Mutex<Vec<Event>>,
+    pub failing: AtomicBool,
+}
+
+impl RecordingEvents {
+    pub fn events(&self) -> Vec<Event> {
+        lock(&self.published).clone()
+    }
+}
+
+#[async_trait]
+impl EventPublisher for RecordingEvents {
+    async fn publish(&self, event: &Event) -> Result<(), DependencyError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(DependencyError::undone("events", "fake topic outage"));
+        }
+        lock(&self.published).push(event.clone());
         Ok(())
     }
 }
@@ -127,6 +152,15 @@ struct Tables {
     counters: HashMap<(String, i64), u32>,
     /// By phone: the restriction in force and every change of it.
     restrictions: HashMap<String, (Option<Restriction>, Vec<RestrictionEvent>)>,
+    outbox: HashMap<Uuid, OutboxEntry>,
+}
+
+impl Tables {
+    fn add_outbox(&mut self, entry: Option<&OutboxEntry>) {
+        if let Some(entry) = entry {
+            self.outbox.insert(entry.id, entry.clone());
+        }
+    }
 }
 
 /// The store in memory. `failing` makes every call a dependency failure.
@@ -173,7 +207,11 @@ fn charge(
 
 #[async_trait]
 impl ApplicationRepository for MemoryStore {
-    async fn create(&self, new: NewApplication<'_>) -> Result<(), StoreError<CreateRefusal>> {
+    async fn create(
+        &self,
+        new: NewApplication<'_>,
+        outbox: Option<&OutboxEntry>,
+    ) -> Result<(), StoreError<CreateRefusal>> {
         self.check()?;
         let mut t = lock(&self.tables);
         if let Some(claim) = new.idempotency
@@ -243,6 +281,7 @@ impl ApplicationRepository for MemoryStore {
                 },
             );
         }
+        t.add_outbox(outbox);
         Ok(())
     }
 
@@ -251,7 +290,11 @@ impl ApplicationRepository for MemoryStore {
         Ok(lock(&self.tables).applications.get(&id).cloned())
     }
 
-    async fn update(&self, update: ApplicationUpdate<'_>) -> Result<(), StoreError<UpdateRefusal>> {
+    async fn update(
+        &self,
+        update: ApplicationUpdate<'_>,
+        outbox: Option<&OutboxEntry>,
+    ) -> Result<(), StoreError<UpdateRefusal>> {
         self.check()?;
         let mut t = lock(&self.tables);
         let app = update.application;
@@ -306,6 +349,7 @@ impl ApplicationRepository for MemoryStore {
             stored.application = app.clone();
             stored.history.extend(update.history.iter().cloned());
         }
+        t.add_outbox(outbox);
         Ok(())
     }
 }
@@ -355,7 +399,11 @@ impl NumberRegistry for MemoryStore {
         Ok(())
     }
 
-    async fn change_state(&self, change: StateChange<'_>) -> Result<(), StoreError<UpdateRefusal>> {
+    async fn change_state(
+        &self,
+        change: StateChange<'_>,
+        outbox: Option<&OutboxEntry>,
+    ) -> Result<(), StoreError<UpdateRefusal>> {
         self.check()?;
         let mut t = lock(&self.tables);
         let ledger_current = change.codes.is_none_or(|c| {
@@ -375,6 +423,7 @@ impl NumberRegistry for MemoryStore {
         {
             n.codes = Some(codes.clone());
         }
+        t.add_outbox(outbox);
         Ok(())
     }
 
@@ -406,6 +455,7 @@ impl NumberRegistry for MemoryStore {
         &self,
         new: &NumberLock,
         event: &NumberEvent,
+        outbox: Option<&OutboxEntry>,
     ) -> Result<(), StoreError<UpdateRefusal>> {
         self.check()?;
         let mut t = lock(&self.tables);
@@ -418,6 +468,7 @@ impl NumberRegistry for MemoryStore {
         }
         n.lock = new.clone();
         n.history.push(event.clone());
+        t.add_outbox(outbox);
         Ok(())
     }
 }
@@ -676,5 +727,41 @@ impl RestrictionRegistry for MemoryStore {
             .map(|r| (format!("{}#{}", sortable(r.restricted_at), r.phone), r))
             .collect();
         page_of(items, "restrictions", true, limit, cursor)
+    }
+}
+
+#[async_trait]
+impl OutboxStore for MemoryStore {
+    async fn outbox_entry(&self, id: Uuid) -> Result<Option<OutboxEntry>, DependencyError> {
+        self.check()?;
+        Ok(lock(&self.tables).outbox.get(&id).cloned())
+    }
+
+    async fn save_outbox(&self, entry: &OutboxEntry) -> Result<(), StoreError<UpdateRefusal>> {
+        self.check()?;
+        let mut t = lock(&self.tables);
+        match t.outbox.get(&entry.id) {
+            Some(stored) if stored.revision + 1 == entry.revision => {
+                t.outbox.insert(entry.id, entry.clone());
+                Ok(())
+            }
+            _ => Err(StoreError::Refused(UpdateRefusal::Stale)),
+        }
+    }
+
+    async fn outbox_due(
+        &self,
+        before: DateTime<Utc>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page<OutboxEntry>, StoreError<InvalidCursor>> {
+        self.check()?;
+        let due = lock(&self.tables)
+            .outbox
+            .values()
+            .filter(|e| !e.settled() && e.due_at() < before)
+            .map(|e| (format!("{}#{}", sortable(e.due_at()), e.id), e.clone()))
+            .collect();
+        page_of(due, "due:publish_outbox", false, limit, cursor)
     }
 }

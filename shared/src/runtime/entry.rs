@@ -1,7 +1,7 @@
 //! The whole `main` of each function: logs, settings (failing fast on a missing one) and
 //! clients, built once per process, then the Lambda runtime loop.
 //!
-//! What a function uses is given at compile time (`SMS`, `QUEUE`, `CODES`), so a function
+//! What a function uses is given at compile time (`SNS`, `QUEUE`, `CODES`), so a function
 //! builds, and links, only the SDK clients it uses: smaller binaries, shorter init.
 
 use std::sync::Arc;
@@ -12,24 +12,25 @@ use crate::api::Function;
 use crate::app::Services;
 use crate::aws::config::{Settings, sdk_config};
 use crate::aws::dynamo::DynamoStore;
-use crate::aws::messaging::{SnsSms, SqsReviewQueue, Unused};
-use crate::ports::{ReviewQueue, SmsSender};
+use crate::aws::messaging::{SnsEvents, SnsSms, SqsReviewQueue, Unused};
+use crate::ports::{EventPublisher, ReviewQueue, SmsSender};
 
 /// Logs, settings (failing fast on a missing one) and clients, built once per process.
-async fn init<const SMS: bool, const QUEUE: bool, const CODES: bool>(
+async fn init<const SNS: bool, const QUEUE: bool, const CODES: bool>(
     name: &str,
 ) -> Result<Services, Error> {
     super::telemetry::init();
     let sdk = sdk_config().await;
     let settings = Settings::load::<CODES>(&sdk).await?;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table);
-    let sms: Arc<dyn SmsSender> = if SMS {
-        Arc::new(SnsSms::new(
-            aws_sdk_sns::Client::new(&sdk),
-            settings.sms_sender_id.clone(),
-        ))
+    let (sms, events): (Arc<dyn SmsSender>, Arc<dyn EventPublisher>) = if SNS {
+        let sns = aws_sdk_sns::Client::new(&sdk);
+        (
+            Arc::new(SnsSms::new(sns.clone(), settings.sms_sender_id.clone())),
+            Arc::new(SnsEvents::new(sns, &settings.events_topic_arn)),
+        )
     } else {
-        Arc::new(Unused)
+        (Arc::new(Unused), Arc::new(Unused))
     };
     let queue: Arc<dyn ReviewQueue> = if QUEUE {
         Arc::new(SqsReviewQueue::new(
@@ -41,37 +42,39 @@ async fn init<const SMS: bool, const QUEUE: bool, const CODES: bool>(
     };
     tracing::info!(function = name, "function initialised");
     Ok(crate::aws::config::services_with(
-        &settings, store, sms, queue,
+        &settings, store, sms, events, queue,
     ))
 }
 
 /// The whole `main` of an HTTP function, with its own dispatcher; what it uses is given at
 /// compile time, as
-/// `run::<{ F.sends_sms() }, { F.queues_reviews() }, { F.handles_codes() }>(F, DISPATCH)`,
+/// `run::<{ F.uses_sns() }, { F.queues_reviews() }, { F.handles_codes() }>(F, DISPATCH)`,
 /// so it builds, and links, only those clients and its own routes.
-pub async fn run<const SMS: bool, const QUEUE: bool, const CODES: bool>(
+pub async fn run<const SNS: bool, const QUEUE: bool, const CODES: bool>(
     function: Function,
     dispatch: crate::api::dispatch::Dispatch,
 ) -> Result<(), Error> {
-    let services = init::<SMS, QUEUE, CODES>(function.name()).await?;
+    let services = init::<SNS, QUEUE, CODES>(function.name()).await?;
     lambda_http::run(service_fn(|event: Request| {
         super::http::handle(function, dispatch, &services, event)
     }))
     .await
 }
 
-/// The whole `main` of the review queue consumer: the table only.
+/// The whole `main` of the review queue consumer: the table, and SNS for the outcome's
+/// events and notice.
 pub async fn run_review_worker() -> Result<(), Error> {
-    let services = init::<false, false, false>("review-worker").await?;
+    let services = init::<true, false, false>("review-worker").await?;
     lambda_runtime::run(lambda_runtime::service_fn(|event| {
         super::jobs::review_batch(&services, event)
     }))
     .await
 }
 
-/// The whole `main` of the scheduled sweeper: the table and the review queue.
+/// The whole `main` of the scheduled sweeper: the table, the review queue, and SNS for
+/// events and notices (its own, and those it publishes again).
 pub async fn run_review_sweeper() -> Result<(), Error> {
-    let services = init::<false, true, false>("review-sweeper").await?;
+    let services = init::<true, true, false>("review-sweeper").await?;
     lambda_runtime::run(lambda_runtime::service_fn(|event| {
         super::jobs::sweep(&services, event)
     }))

@@ -65,7 +65,7 @@ async fn review_records(
 }
 
 /// Most applications each of the sweep's jobs touches in one run; the rest wait 15
-/// minutes for the next run. Four jobs: at most 2 000 applications a run.
+/// minutes for the next run. Six jobs: at most 3 000 items a run.
 pub const SWEEP_BUDGET: u32 = 500;
 
 /// One scheduled sweep; returns what it did.
@@ -80,6 +80,8 @@ pub async fn sweep(services: &Services, _event: LambdaEvent<Value>) -> Result<Va
         overdue_marked = report.overdue_marked,
         requeued = report.requeued,
         suspensions_ended = report.suspensions_ended,
+        outbox_delivered = report.outbox_delivered,
+        outbox_pending = report.outbox_pending,
         skipped = report.skipped,
         truncated = ?truncated,
         "sweep finished"
@@ -90,6 +92,9 @@ pub async fn sweep(services: &Services, _event: LambdaEvent<Value>) -> Result<Va
         "overdue_marked": report.overdue_marked,
         "requeued": report.requeued,
         "suspensions_ended": report.suspensions_ended,
+        "outbox_delivered": report.outbox_delivered,
+        "outbox_pending": report.outbox_pending,
+        "outbox_oldest_age_seconds": report.outbox_oldest_age_seconds,
         "skipped": report.skipped,
         "truncated": !truncated.is_empty(),
         "truncated_jobs": truncated,

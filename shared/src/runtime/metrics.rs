@@ -2,7 +2,8 @@
 //! field (`tracing::info!(metric = "CodesSent", ...)`); [`MetricsLayer`] counts them, and
 //! [`flush`] writes one EMF document per invocation to stdout, where CloudWatch turns it
 //! into metrics. The layer has no level filter of its own, so a quieter log level never
-//! loses metrics.
+//! loses metrics. A gauge ([`GAUGES`]) carries its reading in a `value` field; the
+//! document keeps the largest reading of the invocation.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -36,7 +37,15 @@ pub const METRICS: &[&str] = &[
     "RestrictedRefusals",
     "SmsSendFailures",
     "ServiceUnavailable",
+    "EventsPublished",
+    "NoticesSent",
+    "NoticesAbandoned",
+    "PublishFailures",
+    "OutboxOldestAge",
 ];
+
+/// The metrics of [`METRICS`] that are readings in seconds, not counts.
+pub const GAUGES: &[&str] = &["OutboxOldestAge"];
 
 static COUNTS: Mutex<BTreeMap<&'static str, u64>> = Mutex::new(BTreeMap::new());
 
@@ -50,12 +59,23 @@ fn counts() -> std::sync::MutexGuard<'static, BTreeMap<&'static str, u64>> {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct MetricsLayer;
 
-struct MetricName(Option<&'static str>);
+#[derive(Default)]
+struct MetricName(Option<&'static str>, Option<u64>);
 
 impl Visit for MetricName {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "metric" {
             self.0 = METRICS.iter().copied().find(|m| *m == value);
+        }
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if field.name() == "value" {
+            self.1 = Some(value);
+        }
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        if field.name() == "value" {
+            self.1 = Some(u64::try_from(value).unwrap_or(0));
         }
     }
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
@@ -71,10 +91,18 @@ impl Visit for MetricName {
 
 impl<S: tracing::Subscriber> Layer<S> for MetricsLayer {
     fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
-        let mut name = MetricName(None);
+        let mut name = MetricName::default();
         event.record(&mut name);
-        if let Some(metric) = name.0 {
-            *counts().entry(metric).or_default() += 1;
+        match name {
+            MetricName(Some(metric), Some(reading)) if GAUGES.contains(&metric) => {
+                let mut counts = counts();
+                let slot = counts.entry(metric).or_default();
+                *slot = (*slot).max(reading);
+            }
+            MetricName(Some(metric), _) if !GAUGES.contains(&metric) => {
+                *counts().entry(metric).or_default() += 1;
+            }
+            _ => {}
         }
     }
 }
@@ -94,7 +122,10 @@ pub fn take_document(namespace: &str, function: &str, timestamp_ms: i64) -> Opti
             "CloudWatchMetrics": [{
                 "Namespace": namespace,
                 "Dimensions": [[]],
-                "Metrics": taken.keys().map(|name| json!({ "Name": name, "Unit": "Count" })).collect::<Vec<_>>(),
+                "Metrics": taken.keys().map(|name| json!({
+                    "Name": name,
+                    "Unit": if GAUGES.contains(name) { "Seconds" } else { "Count" },
+                })).collect::<Vec<_>>(),
             }],
         }),
     );
@@ -128,6 +159,9 @@ mod tests {
             tracing::info!(metric = "CodesSent", "code sent");
             tracing::debug!(metric = "SmsSendFailures", "at any level");
             tracing::info!(metric = "NotAMetric", "unknown names are not emitted");
+            tracing::info!(metric = "OutboxOldestAge", value = 120u64, "a reading");
+            tracing::info!(metric = "OutboxOldestAge", value = 30u64, "a smaller one");
+            tracing::info!(metric = "OutboxOldestAge", "a gauge without a reading");
             tracing::info!("no metric");
         });
         let doc = take_document("corpnum-test", "submit-application", 1_700_000_000_000).unwrap();
@@ -137,8 +171,13 @@ mod tests {
         assert_eq!(directive["Dimensions"], json!([[]]));
         assert_eq!(
             directive["Metrics"],
-            json!([{ "Name": "CodesSent", "Unit": "Count" }, { "Name": "SmsSendFailures", "Unit": "Count" }])
+            json!([
+                { "Name": "CodesSent", "Unit": "Count" },
+                { "Name": "OutboxOldestAge", "Unit": "Seconds" },
+                { "Name": "SmsSendFailures", "Unit": "Count" }
+            ])
         );
+        assert_eq!(doc["OutboxOldestAge"], 120, "the largest reading");
         assert_eq!(doc["CodesSent"], 2);
         assert_eq!(doc["SmsSendFailures"], 1);
         assert_eq!(doc["function"], "submit-application");

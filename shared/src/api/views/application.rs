@@ -176,6 +176,9 @@ pub struct SupportView {
 #[schemars(rename = "Application")]
 pub struct ApplicationView {
     pub id: Uuid,
+    /// The reference to quote to support (`ЗКН-` and the id's first 8 hex digits), as the
+    /// SMS notices give it.
+    pub reference: String,
     /// The status as of now (an unconfirmed application past 24 hours reads `expired`).
     pub status: ApplicationStatus,
     pub status_label: String,
@@ -221,6 +224,7 @@ pub fn application(
     let org = &app.organization;
     ApplicationView {
         id: app.id,
+        reference: app.reference(),
         status,
         status_label: status.label(lang.is_english()).to_owned(),
         phone: app.phone.as_ref().to_owned(),

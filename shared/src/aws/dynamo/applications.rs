@@ -13,7 +13,7 @@ use super::codec::{
 };
 use super::keys::{self, LOCK_SK, time};
 use super::tx::{Outcome, Role, Tx};
-use crate::domain::{Application, HistoryEntry};
+use crate::domain::{Application, HistoryEntry, OutboxEntry};
 use crate::ports::{
     ApplicationRepository, ApplicationUpdate, CreateRefusal, DependencyError, IdempotencyStore,
     NewApplication, NumberChange, StoreError, StoredApplication, UpdateRefusal,
@@ -89,10 +89,15 @@ impl DynamoStore {
 
 #[async_trait]
 impl ApplicationRepository for DynamoStore {
-    async fn create(&self, new: NewApplication<'_>) -> Result<(), StoreError<CreateRefusal>> {
+    async fn create(
+        &self,
+        new: NewApplication<'_>,
+        outbox: Option<&OutboxEntry>,
+    ) -> Result<(), StoreError<CreateRefusal>> {
         let app = new.application;
         let lock = new.lock;
         let mut tx = Tx::new(self);
+        tx.outbox(outbox)?;
         Self::put_application(
             &mut tx,
             app,
@@ -224,9 +229,14 @@ impl ApplicationRepository for DynamoStore {
         }))
     }
 
-    async fn update(&self, update: ApplicationUpdate<'_>) -> Result<(), StoreError<UpdateRefusal>> {
+    async fn update(
+        &self,
+        update: ApplicationUpdate<'_>,
+        outbox: Option<&OutboxEntry>,
+    ) -> Result<(), StoreError<UpdateRefusal>> {
         let app = update.application;
         let mut tx = Tx::new(self);
+        tx.outbox(outbox)?;
         Self::put_application(
             &mut tx,
             app,

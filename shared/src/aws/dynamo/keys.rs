@@ -79,6 +79,13 @@ pub fn index_sk(at: DateTime<Utc>, id: Uuid) -> String {
     format!("{}#{id}", time(at))
 }
 
+/// An outbox entry (SPEC 5.6).
+pub fn outbox_pk(id: Uuid) -> String {
+    format!("OUTBOX#{id}")
+}
+
+pub const OUTBOX_SK: &str = "O";
+
 pub fn idempotency_pk(key: &str) -> String {
     format!("IDEM#{key}")
 }

@@ -12,6 +12,7 @@
 //! | restriction history | `NUM#<phone>` | `RH#<time>#<id>` |
 //! | idempotency record | `IDEM#<hash of org and key>` | `I` |
 //! | rate counter | `RATE#ORG#<inn>` / `RATE#PHONE#<phone>` | `W#<day index>` |
+//! | outbox entry (SPEC 5.6) | `OUTBOX#<id>` | `O` |
 //!
 //! Applications carry `gsi1pk = STATUS#<status>`, `gsi1sk = <since>#<id>` for the
 //! status-and-age index, and, while the sweeper has a job for them, `gsi2pk = TIMER#<job>`,
@@ -19,8 +20,9 @@
 //! not in it). Applications and number locks carry `gsi3pk = ORG#<inn>#APP` / `ORG#<inn>#NUM`,
 //! `gsi3sk = <submitted or taken>#<id or phone>` for the index by organization. A restriction
 //! carries `gsi1pk = RESTRICTIONS`, `gsi1sk = <set>#<phone>` (the operators' list); a suspended
-//! number's lock `gsi2pk = TIMER#end_suspension`, `gsi2sk = <end>#<phone>`. Expiry is
-//! always checked in code; TTL only cleans up.
+//! number's lock `gsi2pk = TIMER#end_suspension`, `gsi2sk = <end>#<phone>`; an unsettled
+//! outbox entry `gsi2pk = TIMER#publish_outbox`, `gsi2sk = <due>#<id>`. Expiry is always
+//! checked in code; TTL only cleans up.
 
 mod applications;
 mod codec;
@@ -28,6 +30,7 @@ mod idempotency;
 mod index;
 mod keys;
 mod numbers;
+mod outbox;
 mod restrictions;
 mod tx;
 

@@ -12,7 +12,7 @@ use super::codec::{doc, get_s, json, lock_from_item, n, number_event_item, s};
 use super::keys::{self, CODES_SK, LOCK_SK, RESTRICTION_SK, time};
 use super::tx::{Outcome, Role, Tx};
 use crate::domain::{
-    NumberCodes, NumberLock, NumberState, PhoneNumber, Restriction, RestrictionEvent,
+    NumberCodes, NumberLock, NumberState, OutboxEntry, PhoneNumber, Restriction, RestrictionEvent,
 };
 use crate::ports::{
     DependencyError, InvalidCursor, NumberEvent, NumberRegistry, Page, RateCharge, StateChange,
@@ -140,12 +140,17 @@ impl NumberRegistry for DynamoStore {
         }
     }
 
-    async fn change_state(&self, change: StateChange<'_>) -> Result<(), StoreError<UpdateRefusal>> {
+    async fn change_state(
+        &self,
+        change: StateChange<'_>,
+        outbox: Option<&OutboxEntry>,
+    ) -> Result<(), StoreError<UpdateRefusal>> {
         let mut tx = Tx::new(self);
         if let Some(codes) = change.codes {
             put_codes(&mut tx, codes)?;
         }
         state_change(&mut tx, &change, Role::Lock)?;
+        tx.outbox(outbox)?;
         match tx.run().await? {
             Outcome::Done => Ok(()),
             Outcome::Refused(refused) => Err(StoreError::Refused(refused.as_update(
@@ -178,8 +183,10 @@ impl NumberRegistry for DynamoStore {
         &self,
         lock: &NumberLock,
         event: &NumberEvent,
+        outbox: Option<&OutboxEntry>,
     ) -> Result<(), StoreError<UpdateRefusal>> {
         let mut tx = Tx::new(self);
+        tx.outbox(outbox)?;
         tx.update(
             Role::Lock,
             keys::number_pk(&lock.phone),

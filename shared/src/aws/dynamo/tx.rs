@@ -32,6 +32,7 @@ pub enum Role {
     /// The charge at this index of the charges given.
     Charge(usize),
     Idempotency,
+    Outbox,
 }
 
 /// A transaction being built.

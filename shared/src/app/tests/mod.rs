@@ -6,17 +6,22 @@ use std::sync::atomic::Ordering;
 use chrono::{DateTime, Duration, Utc};
 
 use super::*;
+
+mod outbox;
 use crate::domain::{
     ApplicationStatus, Delivery, Document, Employee, FullName, Inn, Kpp, NumberUnavailable, Ogrn,
     Organization, OrganizationName, OtpCode, PhoneNumber, Snils,
 };
-use crate::fakes::{ManualClock, MemoryStore, RecordingQueue, RecordingSms, SequenceRandom};
+use crate::fakes::{
+    ManualClock, MemoryStore, RecordingEvents, RecordingQueue, RecordingSms, SequenceRandom,
+};
 
 struct World {
     services: Services,
     store: Arc<MemoryStore>,
     sms: Arc<RecordingSms>,
     queue: Arc<RecordingQueue>,
+    events: Arc<RecordingEvents>,
     clock: Arc<ManualClock>,
 }
 
@@ -30,11 +35,13 @@ fn world() -> World {
     let store = Arc::new(MemoryStore::default());
     let sms = Arc::new(RecordingSms::default());
     let queue = Arc::new(RecordingQueue::default());
+    let events = Arc::new(RecordingEvents::default());
     let clock = Arc::new(ManualClock::new(t0()));
     let services = Services {
         store: store.clone(),
         sms: sms.clone(),
         queue: queue.clone(),
+        events: events.clone(),
         clock: clock.clone(),
         random: Arc::new(SequenceRandom::default()),
         secret: OtpSecret::new(b"unit-test-secret-0123456789".to_vec()).unwrap(),
@@ -49,6 +56,7 @@ fn world() -> World {
         store,
         sms,
         queue,
+        events,
         clock,
     }
 }
@@ -296,15 +304,18 @@ async fn seed(w: &World, i: u32, status: ApplicationStatus, since: DateTime<Utc>
         act: None,
     };
     w.store
-        .create(NewApplication {
-            application: &app,
-            history: &history,
-            lock: &lock,
-            number_event: &event,
-            charges: &[],
-            idempotency: None,
-            now: since,
-        })
+        .create(
+            NewApplication {
+                application: &app,
+                history: &history,
+                lock: &lock,
+                number_event: &event,
+                charges: &[],
+                idempotency: None,
+                now: since,
+            },
+            None,
+        )
         .await
         .unwrap();
 }
