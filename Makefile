@@ -17,7 +17,7 @@ export CORPNUM_DYNAMODB_PORT ?= 8000
 export CORPNUM_MOTO_PORT     ?= 5000
 export LOCAL_JWT_SECRET      ?= corpnum-local-secret
 
-.PHONY: help deps java poppler run test lint infra-check unit integration token otp events reset clean watch invoke fuzz package sizes deploy bench coldstart openapi
+.PHONY: help deps java poppler run test lint infra-check unit integration token otp events reset clean watch invoke fuzz package sizes deploy bench coldstart loadtest openapi
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -117,6 +117,9 @@ invoke: ## Send an event to a function under `make watch`: make invoke FN=check-
 
 bench: ## Handler work per request beyond the AWS calls (SPEC 10), printed as percentiles
 	$(CARGO) bench -p corpnum --features test-support --bench handler
+
+loadtest: deps ## Throughput and p50/p99 per route under load on a fresh local stack, beside the same AWS calls made directly (LOADTEST_N=400 LOADTEST_C=16)
+	$(CARGO) run -q --profile loadtest -p corpnum-loadtest
 
 coldstart: deps ## Init time of every packaged function against a hello-world lambda_runtime binary (after make package)
 	@# The baseline is built by the very command that builds the functions.

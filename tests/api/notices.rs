@@ -51,6 +51,11 @@ async fn each_outcome_publishes_one_event_and_the_notices_it_owes() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     app.advance(Duration::minutes(1));
+    app.by_code(&token, &phone, "suspension", &json!({ "reason": "other" }))
+        .await;
+    app.advance(Duration::minutes(3));
+    app.by_code(&token, &phone, "resumption", &json!({})).await;
+    app.advance(Duration::minutes(3));
     let act = app.deactivate(&token, &phone, "division_closed").await;
     assert_eq!(act.status, 200, "{}", act.text);
     assert_eq!(
@@ -61,6 +66,8 @@ async fn each_outcome_publishes_one_event_and_the_notices_it_owes() {
             "application.approved",
             "number.activated",
             "number.employee_changed",
+            "number.suspended",
+            "number.resumed",
             "number.deactivated"
         ]
     );

@@ -1,0 +1,632 @@
+//! `make loadtest`: corpnum under load on the local stack, beside its floor.
+//!
+//! It starts its own DynamoDB Local and moto, serves every route with the local host (the
+//! API Gateway stand-in, the same handlers the functions run), and drives `LOADTEST_N` flows
+//! (default 400) at concurrency `LOADTEST_C` (default 16): a submission, a status read and
+//! the code's confirmation, each from its own organization for its own number. Then, in the
+//! same run against the same stack, it makes the same AWS calls directly with the SDK (the
+//! floor): for a submission one transaction of the same items, the event's publish and the
+//! outbox's record, and the SMS; for a status read one query; for a confirmation one query,
+//! one transaction, the event's publish and record, and the enqueue (the calls
+//! `tests/api/round_trips.rs` counts). It prints p50/p99 per route and the flows per second
+//! of both, with their ratios (SPEC 10: throughput >= 0.9x the floor, p50 <= 1.2x).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
+use corpnum::domain::PhoneNumber;
+use corpnum::ports::{DependencyError, SmsSender};
+use corpnum_local::setup::Resources;
+use corpnum_local::stack::{LocalStack, StackConfig, free_port};
+use corpnum_local::{Endpoints, World, host};
+use corpnum_tests::{JWT_SECRET, Org, application_body, org_token};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// How long each kind of AWS call of the floor took, for the breakdown.
+static CALLS: Mutex<Vec<(&'static str, Duration)>> = Mutex::new(Vec::new());
+
+async fn timed<T>(kind: &'static str, call: impl std::future::Future<Output = T>) -> T {
+    let t = Instant::now();
+    let out = call.await;
+    CALLS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((kind, t.elapsed()));
+    out
+}
+
+/// The SMS sender the handlers use, also keeping each number's last code for the driver.
+struct Tee {
+    inner: Arc<dyn SmsSender>,
+    codes: Mutex<HashMap<String, String>>,
+}
+
+#[async_trait::async_trait]
+impl SmsSender for Tee {
+    async fn send(&self, to: &PhoneNumber, text: &str) -> Result<(), DependencyError> {
+        self.inner.send(to, text).await?;
+        if let Some(code) = corpnum::domain::code_in_sms(text) {
+            self.codes
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(to.as_ref().to_owned(), code);
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct Samples {
+    submit: Vec<Duration>,
+    status: Vec<Duration>,
+    verify: Vec<Duration>,
+    errors: usize,
+}
+
+impl Samples {
+    fn merge(&mut self, other: Samples) {
+        self.submit.extend(other.submit);
+        self.status.extend(other.status);
+        self.verify.extend(other.verify);
+        self.errors += other.errors;
+    }
+}
+
+fn percentile(samples: &[Duration], p: usize) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_unstable();
+    match sorted.len() {
+        0 => f64::NAN,
+        len => sorted[(len * p / 100).min(len - 1)].as_secs_f64() * 1000.0,
+    }
+}
+
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|v| *v > 0)
+        .unwrap_or(default)
+}
+
+/// Distinct numbers for every flow of the run.
+struct Numbers {
+    base: u64,
+}
+
+impl Numbers {
+    fn phone(&self, i: usize) -> String {
+        format!("+7916{:07}", (self.base + i as u64) % 10_000_000)
+    }
+}
+
+/// Runs `flow(i)` for i in 0..n on `c` tasks; returns the samples and the wall time.
+async fn drive<F, Fut>(n: usize, c: usize, flow: F) -> (Samples, Duration)
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Samples> + Send,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let flow = Arc::new(flow);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..c {
+        let (next, flow) = (next.clone(), flow.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut samples = Samples::default();
+            loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= n {
+                    return samples;
+                }
+                samples.merge(flow(i).await);
+            }
+        }));
+    }
+    let mut all = Samples::default();
+    for task in tasks {
+        match task.await {
+            Ok(samples) => all.merge(samples),
+            Err(_) => all.errors += 1,
+        }
+    }
+    (all, started.elapsed())
+}
+
+/// One corpnum flow through the HTTP API.
+async fn corpnum_flow(
+    client: reqwest::Client,
+    base: String,
+    tee: Arc<Tee>,
+    phone: String,
+) -> Samples {
+    let mut s = Samples::default();
+    let org = Org::random();
+    let token = org_token(&org);
+    let t = Instant::now();
+    let submitted = client
+        .post(format!("{base}/v1/applications"))
+        .bearer_auth(&token)
+        .json(&application_body(&org, &phone))
+        .send()
+        .await;
+    let id = match submitted {
+        Ok(r) if r.status() == 201 => {
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            s.submit.push(t.elapsed());
+            body["id"].as_str().unwrap_or_default().to_owned()
+        }
+        _ => {
+            s.errors += 1;
+            return s;
+        }
+    };
+    let t = Instant::now();
+    match client
+        .get(format!("{base}/v1/applications/{id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+    {
+        Ok(r) if r.status() == 200 => {
+            let _ = r.bytes().await;
+            s.status.push(t.elapsed());
+        }
+        _ => s.errors += 1,
+    }
+    let code = tee
+        .codes
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&phone)
+        .cloned()
+        .unwrap_or_default();
+    let t = Instant::now();
+    match client
+        .post(format!("{base}/v1/applications/{id}/otp"))
+        .bearer_auth(&token)
+        .json(&json!({ "code": code }))
+        .send()
+        .await
+    {
+        Ok(r) if r.status() == 200 => {
+            let _ = r.bytes().await;
+            s.verify.push(t.elapsed());
+        }
+        _ => s.errors += 1,
+    }
+    s
+}
+
+/// What the floor writes and reads, named as corpnum names them.
+#[derive(Clone)]
+struct Floor {
+    dynamodb: aws_sdk_dynamodb::Client,
+    sns: aws_sdk_sns::Client,
+    sqs: aws_sdk_sqs::Client,
+    table: String,
+    topic: String,
+    queue: String,
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+/// An application document of the size corpnum stores (about 1.6 KB of JSON).
+fn application_doc(id: Uuid, phone: &str) -> String {
+    json!({ "id": id, "phone": phone, "padding": "x".repeat(1500) }).to_string()
+}
+
+impl Floor {
+    fn put(&self, item: Vec<(&str, AttributeValue)>, condition: Option<&str>) -> TransactWriteItem {
+        let mut put = Put::builder().table_name(&self.table);
+        for (k, v) in item {
+            put = put.item(k, v);
+        }
+        if let Some(c) = condition {
+            put = put.condition_expression(c);
+        }
+        TransactWriteItem::builder()
+            .put(put.build().unwrap_or_else(|e| panic!("{e}")))
+            .build()
+    }
+
+    fn update(&self, pk: String, sk: &str, expression: &str, condition: &str) -> TransactWriteItem {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression(expression)
+            .condition_expression(condition)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":limit", n(1000))
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        TransactWriteItem::builder().update(update).build()
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> bool {
+        timed(
+            "DynamoDB.TransactWriteItems",
+            self.dynamodb
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .client_request_token(Uuid::new_v4().to_string())
+                .send(),
+        )
+        .await
+        .is_ok()
+    }
+
+    /// An outbox entry published: its event, then the record of it.
+    async fn publish(&self, outbox: Uuid) -> bool {
+        let event = json!({ "event_id": Uuid::new_v4(), "type": "application.submitted", "phone": "+7******0000" });
+        let published = timed(
+            "SNS.Publish (topic)",
+            self.sns
+                .publish()
+                .topic_arn(&self.topic)
+                .message(event.to_string())
+                .message_attributes(
+                    "type",
+                    aws_sdk_sns::types::MessageAttributeValue::builder()
+                        .data_type("String")
+                        .string_value("application.submitted")
+                        .build()
+                        .unwrap_or_else(|e| panic!("{e}")),
+                )
+                .send(),
+        )
+        .await
+        .is_ok();
+        let recorded = timed(
+            "DynamoDB.PutItem",
+            self.dynamodb
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", s(format!("OUTBOX#{outbox}")))
+                .item("sk", s("O"))
+                .item("revision", n(2))
+                .item("doc", s(event.to_string()))
+                .condition_expression("revision = :expected")
+                .expression_attribute_values(":expected", n(1))
+                .send(),
+        )
+        .await
+        .is_ok();
+        published && recorded
+    }
+
+    fn outbox_item(&self, outbox: Uuid) -> TransactWriteItem {
+        self.put(
+            vec![
+                ("pk", s(format!("OUTBOX#{outbox}"))),
+                ("sk", s("O")),
+                ("revision", n(1)),
+                ("doc", s("x".repeat(400))),
+                ("gsi2pk", s("TIMER#publish_outbox")),
+                (
+                    "gsi2sk",
+                    s(format!("{}#{outbox}", chrono::Utc::now().to_rfc3339())),
+                ),
+            ],
+            Some("attribute_not_exists(pk)"),
+        )
+    }
+
+    async fn flow(&self, phone: String) -> Samples {
+        let mut out = Samples::default();
+        let id = Uuid::new_v4();
+        let app_pk = format!("APP#{id}");
+        let num_pk = format!("NUM#{phone}");
+        let now = chrono::Utc::now().to_rfc3339();
+
+        let t = Instant::now();
+        let outbox = Uuid::new_v4();
+        let submitted = self
+            .transact(vec![
+                self.put(
+                    vec![
+                        ("pk", s(app_pk.clone())),
+                        ("sk", s("A")),
+                        ("revision", n(1)),
+                        ("doc", s(application_doc(id, &phone))),
+                        ("gsi1pk", s("STATUS#awaiting_otp")),
+                        ("gsi1sk", s(format!("{now}#{id}"))),
+                    ],
+                    Some("attribute_not_exists(pk)"),
+                ),
+                self.put(
+                    vec![
+                        ("pk", s(app_pk.clone())),
+                        ("sk", s("H#000000000001#000")),
+                        ("doc", s("x".repeat(200))),
+                    ],
+                    None,
+                ),
+                self.update(
+                    num_pk.clone(),
+                    "L",
+                    "SET hold_until = :one ADD version :one",
+                    "attribute_not_exists(pk) OR version < :limit",
+                ),
+                self.put(
+                    vec![
+                        ("pk", s(num_pk.clone())),
+                        ("sk", s(format!("H#{now}#{id}"))),
+                        ("doc", s("x".repeat(300))),
+                    ],
+                    None,
+                ),
+                TransactWriteItem::builder()
+                    .condition_check(
+                        ConditionCheck::builder()
+                            .table_name(&self.table)
+                            .key("pk", s(num_pk.clone()))
+                            .key("sk", s("R"))
+                            .condition_expression("attribute_not_exists(pk)")
+                            .build()
+                            .unwrap_or_else(|e| panic!("{e}")),
+                    )
+                    .build(),
+                self.update(
+                    format!("RATE#ORG#{id}"),
+                    "W#1",
+                    "ADD n :one",
+                    "attribute_not_exists(n) OR n < :limit",
+                ),
+                self.update(
+                    format!("RATE#PHONE#{phone}"),
+                    "W#1",
+                    "ADD n :one",
+                    "attribute_not_exists(n) OR n < :limit",
+                ),
+                self.outbox_item(outbox),
+            ])
+            .await;
+        let published = self.publish(outbox).await;
+        let sms = timed(
+            "SNS.Publish (SMS)",
+            self.sns
+                .publish()
+                .phone_number(&phone)
+                .message("Госуслуги: код 123456 для привязки корп. номера. Никому не сообщайте")
+                .send(),
+        )
+        .await
+        .is_ok();
+        if submitted && published && sms {
+            out.submit.push(t.elapsed());
+        } else {
+            out.errors += 1;
+            return out;
+        }
+
+        let read = || {
+            timed(
+                "DynamoDB.Query",
+                self.dynamodb
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("pk = :pk")
+                    .expression_attribute_values(":pk", s(app_pk.clone()))
+                    .consistent_read(true)
+                    .send(),
+            )
+        };
+        let t = Instant::now();
+        match read().await {
+            Ok(_) => out.status.push(t.elapsed()),
+            Err(_) => out.errors += 1,
+        }
+
+        let t = Instant::now();
+        let outbox = Uuid::new_v4();
+        let read_ok = read().await.is_ok();
+        let confirmed = self
+            .transact(vec![
+                self.put(
+                    vec![
+                        ("pk", s(app_pk.clone())),
+                        ("sk", s("A")),
+                        ("revision", n(2)),
+                        ("doc", s(application_doc(id, &phone))),
+                        ("gsi1pk", s("STATUS#under_review")),
+                        ("gsi1sk", s(format!("{now}#{id}"))),
+                    ],
+                    Some("attribute_exists(pk)"),
+                ),
+                self.put(
+                    vec![
+                        ("pk", s(app_pk.clone())),
+                        ("sk", s("H#000000000002#000")),
+                        ("doc", s("x".repeat(200))),
+                    ],
+                    None,
+                ),
+                self.update(
+                    num_pk.clone(),
+                    "L",
+                    "REMOVE hold_until ADD version :one",
+                    "version < :limit",
+                ),
+                self.outbox_item(outbox),
+            ])
+            .await;
+        let published = self.publish(outbox).await;
+        let queued = timed(
+            "SQS.SendMessage",
+            self.sqs
+                .send_message()
+                .queue_url(&self.queue)
+                .message_body(json!({ "application_id": id, "attempt": 1 }).to_string())
+                .send(),
+        )
+        .await
+        .is_ok();
+        if read_ok && confirmed && published && queued {
+            out.verify.push(t.elapsed());
+        } else {
+            out.errors += 1;
+        }
+        out
+    }
+}
+
+fn report(n: usize, c: usize, corpnum: &(Samples, Duration), floor: &(Samples, Duration)) {
+    println!(
+        "corpnum load test: {n} flows (submit, status, verify) at concurrency {c}, {} cores",
+        std::thread::available_parallelism().map_or(0, |p| p.get())
+    );
+    println!(
+        "{:<10} {:>12} {:>12}   {:>12} {:>12}   {:>9} {:>9}",
+        "route", "corpnum p50", "p99", "floor p50", "p99", "p50 ratio", "p99 ratio"
+    );
+    let rows: [(&str, &[Duration], &[Duration]); 3] = [
+        ("submit", &corpnum.0.submit, &floor.0.submit),
+        ("status", &corpnum.0.status, &floor.0.status),
+        ("verify", &corpnum.0.verify, &floor.0.verify),
+    ];
+    for (route, ours, base) in rows {
+        let (p50, p99) = (percentile(ours, 50), percentile(ours, 99));
+        let (f50, f99) = (percentile(base, 50), percentile(base, 99));
+        println!(
+            "{route:<10} {p50:>9.1} ms {p99:>9.1} ms   {f50:>9.1} ms {f99:>9.1} ms   {:>8.2}x {:>8.2}x",
+            p50 / f50,
+            p99 / f99
+        );
+    }
+    let rate = |run: &(Samples, Duration)| run.0.verify.len() as f64 / run.1.as_secs_f64();
+    let (ours, base) = (rate(corpnum), rate(floor));
+    println!(
+        "throughput {ours:>9.1} flows/s {:>13} {base:>9.1} flows/s {:>13} {:>8.2}x",
+        "",
+        "",
+        ours / base
+    );
+    println!(
+        "errors     corpnum {}, floor {} (targets: throughput >= 0.90x, p50 <= 1.20x)",
+        corpnum.0.errors, floor.0.errors
+    );
+    let calls = std::mem::take(&mut *CALLS.lock().unwrap_or_else(|e| e.into_inner()));
+    let mut kinds: Vec<&str> = calls.iter().map(|(k, _)| *k).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    println!("floor's calls, under the same load:");
+    for kind in kinds {
+        let samples: Vec<Duration> = calls
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, d)| *d)
+            .collect();
+        println!(
+            "  {kind:<28} p50 {:>7.1} ms  p99 {:>7.1} ms  ({} calls)",
+            percentile(&samples, 50),
+            percentile(&samples, 99),
+            samples.len()
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let n = setting("LOADTEST_N", 400);
+    let c = setting("LOADTEST_C", 16);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut stack = LocalStack::start(&StackConfig {
+        root: root.clone(),
+        dynamodb_port: free_port()?,
+        moto_port: free_port()?,
+        data_dir: None,
+        log_dir: root.join(".local/loadtest-logs"),
+    })?;
+    let endpoints = Endpoints {
+        dynamodb: stack.dynamodb_endpoint.clone(),
+        sns: stack.moto_endpoint.clone(),
+        sqs: stack.moto_endpoint.clone(),
+    };
+    let resources = Resources::named(&format!("load{}", Uuid::new_v4().simple()));
+    let mut world = World::provision(&endpoints, &resources).await?;
+    let tee = Arc::new(Tee {
+        inner: world.services.sms.clone(),
+        codes: Mutex::default(),
+    });
+    world.services.sms = tee.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let router = host::router(world.host_state(JWT_SECRET));
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(c)
+        .build()?;
+    let floor = Floor {
+        dynamodb: world.clients.dynamodb.clone(),
+        sns: world.clients.sns.clone(),
+        sqs: world.clients.sqs.clone(),
+        table: world.settings.table.clone(),
+        topic: world.settings.events_topic_arn.clone(),
+        queue: world.review_queue_url.clone(),
+    };
+    let numbers = Arc::new(Numbers {
+        base: (Uuid::new_v4().as_u128() % 5_000_000) as u64,
+    });
+
+    // Warm both paths (connections, DynamoDB Local's JIT), then measure each in turn.
+    let warm = 4 * c;
+    let corpnum_run = |offset: usize, count: usize| {
+        let (client, base, tee, numbers) =
+            (client.clone(), base.clone(), tee.clone(), numbers.clone());
+        drive(count, c, move |i| {
+            corpnum_flow(
+                client.clone(),
+                base.clone(),
+                tee.clone(),
+                numbers.phone(offset + i),
+            )
+        })
+    };
+    let floor_run = |offset: usize, count: usize| {
+        let (floor, numbers) = (floor.clone(), numbers.clone());
+        drive(count, c, move |i| {
+            let (floor, phone) = (floor.clone(), numbers.phone(offset + i));
+            async move { floor.flow(phone).await }
+        })
+    };
+    corpnum_run(0, warm).await;
+    floor_run(warm, warm).await;
+    // Two rounds each, alternating, so a stack that slows as its table grows favours neither.
+    let (mut ours, mut theirs) = (
+        (Samples::default(), Duration::ZERO),
+        (Samples::default(), Duration::ZERO),
+    );
+    let half = n / 2;
+    let mut offset = 2 * warm;
+    for round in 0..2 {
+        let count = if round == 0 { half } else { n - half };
+        let (samples, elapsed) = corpnum_run(offset, count).await;
+        ours.0.merge(samples);
+        ours.1 += elapsed;
+        let (samples, elapsed) = floor_run(offset + count, count).await;
+        theirs.0.merge(samples);
+        theirs.1 += elapsed;
+        offset += 2 * count;
+    }
+    report(n, c, &ours, &theirs);
+    server.abort();
+    stack.stop();
+    Ok(())
+}
