@@ -114,7 +114,8 @@ pub struct World {
     pub settings: Settings,
     pub services: Services,
     pub review_queue_url: String,
-    /// The queue subscribed to the events topic: what the portal would receive.
+    /// The queue subscribed to the events topic: what the portal would receive (empty
+    /// when the resources asked for no subscription).
     pub events_queue_url: String,
 }
 

@@ -13,6 +13,9 @@ pub struct Resources {
     /// portal's subscription (`make events` reads it; so do the tests).
     pub events_topic: String,
     pub events_queue: String,
+    /// Whether to subscribe the events queue to the topic (`make run` does; tests that
+    /// read no events leave it out, so moto holds no messages nobody reads).
+    pub subscribe_events: bool,
 }
 
 /// What provisioning made.
@@ -31,6 +34,7 @@ impl Resources {
             review_dlq: format!("{prefix}-review-dlq"),
             events_topic: format!("{prefix}-events"),
             events_queue: format!("{prefix}-events"),
+            subscribe_events: true,
         }
     }
 }
@@ -130,6 +134,9 @@ async fn events(
         .map_err(sns_err)?
         .topic_arn
         .unwrap_or_default();
+    if !names.subscribe_events {
+        return Ok((topic_arn, String::new()));
+    }
     let queue_url = clients
         .sqs
         .create_queue()

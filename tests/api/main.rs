@@ -14,6 +14,7 @@ mod openapi;
 mod otp;
 mod personal_data;
 mod replacement;
+mod residency;
 mod restrictions;
 mod review;
 mod round_trips;

@@ -23,7 +23,7 @@ fn assert_unique(events: &[Value]) {
 
 #[tokio::test]
 async fn each_outcome_publishes_one_event_and_the_notices_it_owes() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_events().await;
     let operator = operator_token();
 
     // Manual review, then approval by an operator; the employee changes; deactivation.
@@ -193,7 +193,7 @@ async fn each_outcome_publishes_one_event_and_the_notices_it_owes() {
 
 #[tokio::test]
 async fn with_sns_down_the_decision_stands_and_the_sweeper_delivers_it_once() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_events().await;
     let org = Org::random();
     let phone = random_phone();
     let (token, id) = app.confirmed(&org, &application_body(&org, &phone)).await;
@@ -246,7 +246,7 @@ async fn with_sns_down_the_decision_stands_and_the_sweeper_delivers_it_once() {
 
 #[tokio::test]
 async fn concurrent_sweeps_never_send_a_notice_twice() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_events().await;
     let down = app
         .with_faults(Faults {
             sns_down: true,

@@ -14,6 +14,16 @@ async fn dynamodb_without_returned_items_keeps_the_store_contract() {
     corpnum::fakes::contract::store_contract(app.world.services.store.as_ref()).await;
 }
 
+/// moto's DynamoDB is another implementation than DynamoDB Local: the contract holds on it
+/// too (issue 12: the code asks only what DynamoDB-compatible stores offer).
+#[tokio::test]
+async fn a_second_engine_keeps_the_store_contract() {
+    let app = TestApp::on_moto_dynamodb().await;
+    let tables = app.moto_dynamodb_tables().await;
+    assert!(tables.iter().any(|t| t == app.table()), "{tables:?}");
+    corpnum::fakes::contract::store_contract(app.world.services.store.as_ref()).await;
+}
+
 /// `make test` runs the whole suite a second time with `CORPNUM_STORE_RETURNS_ITEMS=false`;
 /// this is what makes that run one without returned items.
 #[tokio::test]

@@ -68,10 +68,14 @@ struct Samples {
     status: Vec<Duration>,
     verify: Vec<Duration>,
     errors: usize,
+    /// What a later status read needs: the application id and the caller's token (the
+    /// floor keeps only the id).
+    made: Vec<(String, String)>,
 }
 
 impl Samples {
     fn merge(&mut self, other: Samples) {
+        self.made.extend(other.made);
         self.submit.extend(other.submit);
         self.status.extend(other.status);
         self.verify.extend(other.verify);
@@ -161,7 +165,9 @@ async fn corpnum_flow(
         Ok(r) if r.status() == 201 => {
             let body: Value = r.json().await.unwrap_or(Value::Null);
             s.submit.push(t.elapsed());
-            body["id"].as_str().unwrap_or_default().to_owned()
+            let id = body["id"].as_str().unwrap_or_default().to_owned();
+            s.made.push((id.clone(), token.clone()));
+            id
         }
         _ => {
             s.errors += 1;
@@ -309,6 +315,19 @@ impl Floor {
         published && recorded
     }
 
+    /// One status read: the application's partition, strongly consistent.
+    async fn read(&self, id: &str) -> bool {
+        self.dynamodb
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(format!("APP#{id}")))
+            .consistent_read(true)
+            .send()
+            .await
+            .is_ok()
+    }
+
     fn outbox_item(&self, outbox: Uuid) -> TransactWriteItem {
         self.put(
             vec![
@@ -409,6 +428,7 @@ impl Floor {
         .is_ok();
         if submitted && published && sms {
             out.submit.push(t.elapsed());
+            out.made.push((id.to_string(), String::new()));
         } else {
             out.errors += 1;
             return out;
@@ -626,6 +646,60 @@ async fn main() -> Result<(), Error> {
         offset += 2 * count;
     }
     report(n, c, &ours, &theirs);
+
+    // Status reads alone (DynamoDB only, moto idle): what the HTTP hop costs by itself.
+    let made = Arc::new(ours.0.made.clone());
+    let reads = made.len();
+    let (client2, base2) = (client.clone(), base.clone());
+    let ours_reads = drive(reads, c, move |i| {
+        let (client, base, made) = (client2.clone(), base2.clone(), made.clone());
+        async move {
+            let mut s = Samples::default();
+            let (id, token) = &made[i];
+            let t = Instant::now();
+            match client
+                .get(format!("{base}/v1/applications/{id}"))
+                .bearer_auth(token)
+                .send()
+                .await
+            {
+                Ok(r) if r.status() == 200 => {
+                    let _ = r.bytes().await;
+                    s.status.push(t.elapsed());
+                }
+                _ => s.errors += 1,
+            }
+            s
+        }
+    })
+    .await;
+    let made = Arc::new(theirs.0.made.clone());
+    let floor2 = floor.clone();
+    let floor_reads = drive(made.len(), c, move |i| {
+        let (floor, made) = (floor2.clone(), made.clone());
+        async move {
+            let mut s = Samples::default();
+            let t = Instant::now();
+            match floor.read(&made[i].0).await {
+                true => s.status.push(t.elapsed()),
+                false => s.errors += 1,
+            }
+            s
+        }
+    })
+    .await;
+    let rate = |run: &(Samples, Duration)| run.0.status.len() as f64 / run.1.as_secs_f64();
+    println!(
+        "status reads alone: corpnum p50 {:.1} ms p99 {:.1} ms {:.0}/s; floor p50 {:.1} ms p99 {:.1} ms {:.0}/s; p50 {:.2}x, throughput {:.2}x",
+        percentile(&ours_reads.0.status, 50),
+        percentile(&ours_reads.0.status, 99),
+        rate(&ours_reads),
+        percentile(&floor_reads.0.status, 50),
+        percentile(&floor_reads.0.status, 99),
+        rate(&floor_reads),
+        percentile(&ours_reads.0.status, 50) / percentile(&floor_reads.0.status, 50),
+        rate(&ours_reads) / rate(&floor_reads),
+    );
     server.abort();
     stack.stop();
     Ok(())

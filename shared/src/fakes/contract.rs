@@ -718,18 +718,8 @@ async fn outbox(store: &dyn Store, seed: &Seed, now: DateTime<Utc>) {
         actor: Actor::Applicant("u".into()),
         comment: None,
     };
-    let (lock, number_event) = (lock_for(&app), event(&app, NumberState::Pending));
-    let new = NewApplication {
-        application: &app,
-        history: &history,
-        lock: &lock,
-        number_event: &number_event,
-        charges: &[],
-        idempotency: None,
-        now,
-    };
     ok(
-        store.create(new, Some(&entry)).await,
+        create_with(store, &app, &history, &entry, now).await,
         "with its outbox entry",
     );
     let stored = ok(store.outbox_entry(entry.id).await, "read");
@@ -741,17 +731,11 @@ async fn outbox(store: &dyn Store, seed: &Seed, now: DateTime<Utc>) {
         phone.clone(),
         now,
     );
-    let (lock, number_event) = (lock_for(&refused), event(&refused, NumberState::Pending));
-    let new = NewApplication {
-        application: &refused,
-        history: &history,
-        lock: &lock,
-        number_event: &number_event,
-        charges: &[],
-        idempotency: None,
-        now,
-    };
-    assert!(store.create(new, Some(&entry_for(1))).await.is_err());
+    assert!(
+        create_with(store, &refused, &history, &entry_for(1), now)
+            .await
+            .is_err()
+    );
     assert_eq!(ok(store.outbox_entry(seed.id(201)).await, "read"), None);
 
     let due = entry.due_at();
@@ -803,4 +787,24 @@ async fn outbox(store: &dyn Store, seed: &Seed, now: DateTime<Utc>) {
         ok(store.outbox_entry(entry.id).await, "read"),
         Some(settled)
     );
+}
+
+async fn create_with(
+    store: &dyn Store,
+    app: &Application,
+    history: &HistoryEntry,
+    outbox: &OutboxEntry,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError<CreateRefusal>> {
+    let (lock, number_event) = (lock_for(app), event(app, NumberState::Pending));
+    let new = NewApplication {
+        application: app,
+        history,
+        lock: &lock,
+        number_event: &number_event,
+        charges: &[],
+        idempotency: None,
+        now,
+    };
+    store.create(new, Some(outbox)).await
 }

@@ -32,6 +32,23 @@ async fn in_manual_review(w: &World) -> crate::domain::Application {
     app
 }
 
+/// In manual review, then approved by an operator while the SMS service is down: the
+/// notice is left pending.
+async fn approved_while_sms_is_down(w: &World) -> crate::domain::Application {
+    let app = in_manual_review(w).await;
+    w.sms.failing.store(true, Ordering::SeqCst);
+    let approved = decide(
+        &w.services,
+        app.id,
+        &Decision::Approve { comment: None },
+        "op",
+    )
+    .await
+    .unwrap();
+    w.sms.failing.store(false, Ordering::SeqCst);
+    approved
+}
+
 async fn outbox(w: &World, before: DateTime<Utc>) -> Vec<crate::domain::OutboxEntry> {
     w.store.outbox_due(before, 100, None).await.unwrap().items
 }
@@ -160,17 +177,7 @@ async fn with_the_topic_and_sms_down_the_decision_stands_and_the_sweeper_deliver
 #[tokio::test]
 async fn two_concurrent_sweeps_send_a_notice_once() {
     let w = world();
-    let app = in_manual_review(&w).await;
-    w.sms.failing.store(true, Ordering::SeqCst);
-    decide(
-        &w.services,
-        app.id,
-        &Decision::Approve { comment: None },
-        "op",
-    )
-    .await
-    .unwrap();
-    w.sms.failing.store(false, Ordering::SeqCst);
+    approved_while_sms_is_down(&w).await;
     w.clock.advance(OUTBOX_RETRY_AFTER + Duration::seconds(1));
     let (a, b) = tokio::join!(sweep(&w.services, 100), sweep(&w.services, 100));
     let (a, b) = (a.unwrap(), b.unwrap());
@@ -183,17 +190,7 @@ async fn two_concurrent_sweeps_send_a_notice_once() {
 #[tokio::test]
 async fn a_notice_that_may_have_gone_out_is_never_sent_again() {
     let w = world();
-    let app = in_manual_review(&w).await;
-    w.sms.failing.store(true, Ordering::SeqCst);
-    decide(
-        &w.services,
-        app.id,
-        &Decision::Approve { comment: None },
-        "op",
-    )
-    .await
-    .unwrap();
-    w.sms.failing.store(false, Ordering::SeqCst);
+    approved_while_sms_is_down(&w).await;
     // A sweep takes the notice, then dies before recording whether it sent it.
     w.clock.advance(OUTBOX_RETRY_AFTER + Duration::seconds(1));
     let mut taken = outbox(&w, w.clock.now()).await.pop().unwrap();
