@@ -230,8 +230,8 @@ async fn send_notice(
 }
 
 /// Records what one delivery did, over whatever others recorded meanwhile. Returns the
-/// entry as recorded, or as this delivery left it if that could not be recorded (the
-/// sweeper takes it up again).
+/// entry as recorded or, if that could not be recorded, this delivery's view of it marked
+/// unsettled (the stored entry is, and the sweeper takes it up again).
 async fn record(
     services: &Services,
     entry: OutboxEntry,
