@@ -51,6 +51,7 @@ async fn serve() -> Result<(), Error> {
         root: root.clone(),
         dynamodb_port: port("CORPNUM_DYNAMODB_PORT", 8000)?,
         moto_port: port("CORPNUM_MOTO_PORT", 5000)?,
+        moto_store_port: None,
         // CORPNUM_DATA_DIR=memory keeps nothing (the contract fuzz uses that).
         data_dir: match env("CORPNUM_DATA_DIR", ".local/dynamodb").as_str() {
             "memory" => None,

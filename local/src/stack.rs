@@ -28,6 +28,10 @@ pub struct StackConfig {
     pub root: PathBuf,
     pub dynamodb_port: u16,
     pub moto_port: u16,
+    /// A second moto server, for a store on moto's DynamoDB (the tests' second engine):
+    /// apart from the one serving SNS and SQS, whose `/moto-api/data.json` (read for the
+    /// SMS sent) fails once its DynamoDB holds a table.
+    pub moto_store_port: Option<u16>,
     /// `None` keeps DynamoDB Local in memory.
     pub data_dir: Option<PathBuf>,
     /// Where the services' own output goes.
@@ -40,6 +44,7 @@ pub struct LocalStack {
     stdin: Option<ChildStdin>,
     pub dynamodb_endpoint: String,
     pub moto_endpoint: String,
+    pub moto_store_endpoint: Option<String>,
 }
 
 fn dynamodb_jar(root: &Path) -> Result<(PathBuf, PathBuf), StackError> {
@@ -87,10 +92,19 @@ impl LocalStack {
         };
         let ddb_log = log_dir.join(format!("dynamodb-{}.log", config.dynamodb_port));
         let moto_log = log_dir.join(format!("moto-{}.log", config.moto_port));
+        let store = match config.moto_store_port {
+            Some(port) => format!(
+                "{moto} -H 127.0.0.1 -p {port} >{log} 2>&1 & s=$!\n",
+                moto = quote(&moto),
+                log = quote(&log_dir.join(format!("moto-store-{port}.log"))),
+            ),
+            None => String::new(),
+        };
         let script = format!(
             "java -Djava.library.path={native} -jar {jar} -port {dp} {storage} >{dl} 2>&1 & d=$!\n\
              {moto} -H 127.0.0.1 -p {mp} >{ml} 2>&1 & m=$!\n\
-             trap 'kill $d $m 2>/dev/null; wait' EXIT INT TERM\n\
+             {store}\
+             trap 'kill $d $m $s 2>/dev/null; wait' EXIT INT TERM\n\
              while read -r _; do :; done\n",
             native = quote(&native),
             jar = quote(&jar),
@@ -115,10 +129,17 @@ impl LocalStack {
             stdin,
             dynamodb_endpoint: format!("http://127.0.0.1:{}", config.dynamodb_port),
             moto_endpoint: format!("http://127.0.0.1:{}", config.moto_port),
+            moto_store_endpoint: config
+                .moto_store_port
+                .map(|p| format!("http://127.0.0.1:{p}")),
         };
         let limit = Duration::from_secs(60);
         wait_for_port("DynamoDB Local", config.dynamodb_port, limit, &ddb_log)?;
         wait_for_port("moto server", config.moto_port, limit, &moto_log)?;
+        if let Some(port) = config.moto_store_port {
+            let log = log_dir.join(format!("moto-store-{port}.log"));
+            wait_for_port("moto server (store)", port, limit, &log)?;
+        }
         Ok(stack)
     }
 

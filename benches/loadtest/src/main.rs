@@ -569,6 +569,7 @@ async fn main() -> Result<(), Error> {
         root: root.clone(),
         dynamodb_port: free_port()?,
         moto_port: free_port()?,
+        moto_store_port: None,
         data_dir: None,
         log_dir: root.join(".local/loadtest-logs"),
     })?;

@@ -42,11 +42,12 @@ pub fn notice_sms(
     }
 }
 
-/// The code a code SMS carries: its first run of exactly six digits.
+/// The code a code SMS carries (the six digits after «код»); `None` for any other SMS.
 pub fn code_in_sms(text: &str) -> Option<String> {
-    text.split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .map(str::to_owned)
+    // Only a code SMS: a notice may carry six digits in its reference (`ЗКН-628717E2`).
+    let (_, rest) = text.split_once("Госуслуги: код ")?;
+    let code: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    (code.len() == 6).then_some(code)
 }
 
 /// GSM 03.38 basic character set.
@@ -113,6 +114,17 @@ mod tests {
         assert!(texts[0].contains("+79161234567 активирован"));
         assert!(texts[2].contains(&reference));
         assert!(texts.iter().any(|t| t.ends_with("подпись недействительна")));
+        let six_digits_in_the_reference = notice_sms(
+            NoticeKind::Rejected,
+            &phone,
+            "ЗКН-628717E2",
+            Some(RejectionReason::Other),
+        );
+        assert_eq!(
+            code_in_sms(&six_digits_in_the_reference),
+            None,
+            "a notice is no code"
+        );
     }
 
     #[test]
