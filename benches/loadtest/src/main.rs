@@ -317,15 +317,53 @@ impl Floor {
 
     /// One status read: the application's partition, strongly consistent.
     async fn read(&self, id: &str) -> bool {
-        self.dynamodb
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(format!("APP#{id}")))
-            .consistent_read(true)
-            .send()
-            .await
-            .is_ok()
+        timed(
+            "DynamoDB.Query",
+            self.dynamodb
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(format!("APP#{id}")))
+                .consistent_read(true)
+                .send(),
+        )
+        .await
+        .is_ok()
+    }
+
+    /// The application at `revision` in `status`, and the history entry that revision
+    /// writes, as corpnum puts them.
+    fn application_items(
+        &self,
+        id: Uuid,
+        phone: &str,
+        revision: u64,
+        status: &str,
+        condition: &str,
+        now: &str,
+    ) -> [TransactWriteItem; 2] {
+        let pk = format!("APP#{id}");
+        [
+            self.put(
+                vec![
+                    ("pk", s(pk.clone())),
+                    ("sk", s("A")),
+                    ("revision", n(revision)),
+                    ("doc", s(application_doc(id, phone))),
+                    ("gsi1pk", s(format!("STATUS#{status}"))),
+                    ("gsi1sk", s(format!("{now}#{id}"))),
+                ],
+                Some(condition),
+            ),
+            self.put(
+                vec![
+                    ("pk", s(pk)),
+                    ("sk", s(format!("H#{revision:012}#000"))),
+                    ("doc", s("x".repeat(200))),
+                ],
+                None,
+            ),
+        ]
     }
 
     fn outbox_item(&self, outbox: Uuid) -> TransactWriteItem {
@@ -348,33 +386,23 @@ impl Floor {
     async fn flow(&self, phone: String) -> Samples {
         let mut out = Samples::default();
         let id = Uuid::new_v4();
-        let app_pk = format!("APP#{id}");
         let num_pk = format!("NUM#{phone}");
         let now = chrono::Utc::now().to_rfc3339();
 
         let t = Instant::now();
         let outbox = Uuid::new_v4();
+        let [application, history] = self.application_items(
+            id,
+            &phone,
+            1,
+            "awaiting_otp",
+            "attribute_not_exists(pk)",
+            &now,
+        );
         let submitted = self
             .transact(vec![
-                self.put(
-                    vec![
-                        ("pk", s(app_pk.clone())),
-                        ("sk", s("A")),
-                        ("revision", n(1)),
-                        ("doc", s(application_doc(id, &phone))),
-                        ("gsi1pk", s("STATUS#awaiting_otp")),
-                        ("gsi1sk", s(format!("{now}#{id}"))),
-                    ],
-                    Some("attribute_not_exists(pk)"),
-                ),
-                self.put(
-                    vec![
-                        ("pk", s(app_pk.clone())),
-                        ("sk", s("H#000000000001#000")),
-                        ("doc", s("x".repeat(200))),
-                    ],
-                    None,
-                ),
+                application,
+                history,
                 self.update(
                     num_pk.clone(),
                     "L",
@@ -434,48 +462,21 @@ impl Floor {
             return out;
         }
 
-        let read = || {
-            timed(
-                "DynamoDB.Query",
-                self.dynamodb
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("pk = :pk")
-                    .expression_attribute_values(":pk", s(app_pk.clone()))
-                    .consistent_read(true)
-                    .send(),
-            )
-        };
         let t = Instant::now();
-        match read().await {
-            Ok(_) => out.status.push(t.elapsed()),
-            Err(_) => out.errors += 1,
+        match self.read(&id.to_string()).await {
+            true => out.status.push(t.elapsed()),
+            false => out.errors += 1,
         }
 
         let t = Instant::now();
         let outbox = Uuid::new_v4();
-        let read_ok = read().await.is_ok();
+        let read_ok = self.read(&id.to_string()).await;
+        let [application, history] =
+            self.application_items(id, &phone, 2, "under_review", "attribute_exists(pk)", &now);
         let confirmed = self
             .transact(vec![
-                self.put(
-                    vec![
-                        ("pk", s(app_pk.clone())),
-                        ("sk", s("A")),
-                        ("revision", n(2)),
-                        ("doc", s(application_doc(id, &phone))),
-                        ("gsi1pk", s("STATUS#under_review")),
-                        ("gsi1sk", s(format!("{now}#{id}"))),
-                    ],
-                    Some("attribute_exists(pk)"),
-                ),
-                self.put(
-                    vec![
-                        ("pk", s(app_pk.clone())),
-                        ("sk", s("H#000000000002#000")),
-                        ("doc", s("x".repeat(200))),
-                    ],
-                    None,
-                ),
+                application,
+                history,
                 self.update(
                     num_pk.clone(),
                     "L",
