@@ -131,6 +131,18 @@ async fn create(
     claim: Option<&IdempotencyClaim>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError<CreateRefusal>> {
+    create_with(store, app, charges, claim, None, now).await
+}
+
+/// A submission of `app`, with its first history entry and lock, and `outbox` if given.
+async fn create_with(
+    store: &dyn Store,
+    app: &Application,
+    charges: &[RateCharge],
+    claim: Option<&IdempotencyClaim>,
+    outbox: Option<&OutboxEntry>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError<CreateRefusal>> {
     let history = HistoryEntry {
         at: now,
         from: None,
@@ -149,7 +161,7 @@ async fn create(
                 idempotency: claim,
                 now,
             },
-            None,
+            outbox,
         )
         .await
 }
@@ -711,15 +723,8 @@ async fn outbox(store: &dyn Store, seed: &Seed, now: DateTime<Utc>) {
         now,
     );
     let entry = entry_for(0);
-    let history = HistoryEntry {
-        at: now,
-        from: None,
-        to: app.status,
-        actor: Actor::Applicant("u".into()),
-        comment: None,
-    };
     ok(
-        create_with(store, &app, &history, &entry, now).await,
+        create_with(store, &app, &[], None, Some(&entry), now).await,
         "with its outbox entry",
     );
     let stored = ok(store.outbox_entry(entry.id).await, "read");
@@ -732,7 +737,7 @@ async fn outbox(store: &dyn Store, seed: &Seed, now: DateTime<Utc>) {
         now,
     );
     assert!(
-        create_with(store, &refused, &history, &entry_for(1), now)
+        create_with(store, &refused, &[], None, Some(&entry_for(1)), now)
             .await
             .is_err()
     );
@@ -787,24 +792,4 @@ async fn outbox(store: &dyn Store, seed: &Seed, now: DateTime<Utc>) {
         ok(store.outbox_entry(entry.id).await, "read"),
         Some(settled)
     );
-}
-
-async fn create_with(
-    store: &dyn Store,
-    app: &Application,
-    history: &HistoryEntry,
-    outbox: &OutboxEntry,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError<CreateRefusal>> {
-    let (lock, number_event) = (lock_for(app), event(app, NumberState::Pending));
-    let new = NewApplication {
-        application: app,
-        history,
-        lock: &lock,
-        number_event: &number_event,
-        charges: &[],
-        idempotency: None,
-        now,
-    };
-    store.create(new, Some(outbox)).await
 }
