@@ -10,7 +10,7 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::routing::get;
 use chrono::Utc;
-use corpnum::api::routes::{Resolution, resolve};
+use corpnum::api::routes::{Resolution, percent_decode, query_pairs, resolve};
 use corpnum::api::{Function, MAX_BODY_BYTES};
 use corpnum::app::Services;
 use http_body_util::BodyExt;
@@ -73,27 +73,6 @@ async fn health(State(state): State<Arc<HostState>>) -> Response {
         .unwrap_or_default()
 }
 
-/// Decodes `%XX` escapes in a path segment, as API Gateway does for path parameters.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let hex = |b: u8| char::from(b).to_digit(16);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Claims of a valid bearer token; `None` lets the function answer 401 itself.
 fn claims(headers: &http::HeaderMap, secret: &str) -> Option<Map<String, Value>> {
     let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
@@ -125,11 +104,10 @@ pub fn gateway_event(
             .or_insert(Value::String(v));
     }
     let query = parts.uri.query().unwrap_or("");
-    let mut query_params = Map::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        query_params.insert(percent_decode(k), Value::String(percent_decode(v)));
-    }
+    let query_params: Map<String, Value> = query_pairs(query)
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
     let now = Utc::now();
     let (body, base64) = match std::str::from_utf8(body) {
         Ok(text) => (text.to_owned(), false),
@@ -263,17 +241,4 @@ async fn to_axum(response: lambda_http::Response<lambda_http::Body>) -> Response
         _ => Vec::new(),
     };
     Response::from_parts(parts, AxumBody::from(bytes))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::percent_decode;
-
-    #[test]
-    fn decodes_escapes() {
-        assert_eq!(percent_decode("%2B79161234567"), "+79161234567");
-        assert_eq!(percent_decode("%2b7"), "+7");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz"), "%zz");
-    }
 }

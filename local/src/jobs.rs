@@ -1,20 +1,15 @@
 //! The non-HTTP triggers, as AWS would fire them: the SQS event source mapping feeding
 //! the review worker, and the 15-minute schedule of the sweeper.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
-use aws_lambda_events::event::sqs::SqsEvent;
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
+use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
 use corpnum::app::Services;
-use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 
 /// One poll of the review queue (`visibility_timeout` overrides the queue's for what is
-/// received, as tests do to retry at once): receive up to 10 messages, hand them to the worker as
-/// one batch, and delete only those it did not report as failed. Failed messages become
-/// visible again after the queue's visibility timeout and, after five receives, move to
-/// the dead-letter queue, exactly as with the Lambda event source mapping.
+/// received, as tests do to retry at once), exactly as the event source mapping would feed
+/// the review worker: [`corpnum::runtime::queue::poll`].
 pub async fn poll_reviews(
     sqs: &aws_sdk_sqs::Client,
     queue_url: &str,
@@ -22,78 +17,7 @@ pub async fn poll_reviews(
     wait_seconds: i32,
     visibility_timeout: Option<i32>,
 ) -> Result<usize, corpnum::ports::DependencyError> {
-    let err = |e: String| corpnum::ports::DependencyError::new("sqs", e);
-    let out = sqs
-        .receive_message()
-        .queue_url(queue_url)
-        .max_number_of_messages(10)
-        .wait_time_seconds(wait_seconds)
-        .set_visibility_timeout(visibility_timeout)
-        .message_system_attribute_names(MessageSystemAttributeName::All)
-        .send()
-        .await
-        .map_err(|e| err(aws_sdk_sqs::error::DisplayErrorContext(e).to_string()))?;
-    let messages = out.messages.unwrap_or_default();
-    if messages.is_empty() {
-        return Ok(0);
-    }
-    let records: Vec<Value> = messages
-        .iter()
-        .map(|m| {
-            let attributes: serde_json::Map<String, Value> = m
-                .attributes
-                .as_ref()
-                .map(|a| a.iter().map(|(k, v)| (k.as_str().to_owned(), json!(v))).collect())
-                .unwrap_or_default();
-            json!({
-                "messageId": m.message_id,
-                "receiptHandle": m.receipt_handle,
-                "body": m.body,
-                "md5OfBody": m.md5_of_body,
-                "attributes": attributes,
-                "messageAttributes": {},
-                "eventSource": "aws:sqs",
-                "eventSourceARN": format!("arn:aws:sqs:us-east-1:000000000000:{}", queue_url.rsplit('/').next().unwrap_or("")),
-                "awsRegion": "us-east-1",
-            })
-        })
-        .collect();
-    let event: SqsEvent =
-        serde_json::from_value(json!({ "Records": records })).map_err(|e| err(e.to_string()))?;
-    let failed: HashSet<String> =
-        match review_worker::handler(services, LambdaEvent::new(event, Context::default())).await {
-            Ok(response) => response
-                .batch_item_failures
-                .into_iter()
-                .map(|f| f.item_identifier)
-                .collect(),
-            // A failed invocation fails the whole batch.
-            Err(_) => messages
-                .iter()
-                .filter_map(|m| m.message_id.clone())
-                .collect(),
-        };
-    let done: Vec<DeleteMessageBatchRequestEntry> = messages
-        .iter()
-        .filter(|m| m.message_id.as_ref().is_some_and(|id| !failed.contains(id)))
-        .enumerate()
-        .filter_map(|(i, m)| {
-            DeleteMessageBatchRequestEntry::builder()
-                .id(i.to_string())
-                .set_receipt_handle(m.receipt_handle.clone())
-                .build()
-                .ok()
-        })
-        .collect();
-    if !done.is_empty() {
-        sqs.delete_message_batch()
-            .queue_url(queue_url)
-            .set_entries(Some(done))
-            .send()
-            .await
-            .map_err(|e| err(aws_sdk_sqs::error::DisplayErrorContext(e).to_string()))?;
-    }
-    Ok(messages.len())
+    corpnum::runtime::queue::poll(sqs, queue_url, services, wait_seconds, visibility_timeout).await
 }
 
 /// Polls the review queue until the task is dropped. Long polls last 2 s, within the
@@ -109,18 +33,7 @@ pub async fn run_review_consumer(sqs: aws_sdk_sqs::Client, queue_url: String, se
 
 /// One scheduled sweep, through the sweeper function's handler.
 pub async fn sweep_once(services: &Services) -> Result<Value, lambda_runtime::Error> {
-    let event = json!({
-        "version": "0",
-        "id": uuid::Uuid::new_v4(),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "000000000000",
-        "time": chrono::Utc::now().to_rfc3339(),
-        "region": "us-east-1",
-        "resources": ["arn:aws:events:us-east-1:000000000000:rule/corpnum-review-sweeper"],
-        "detail": {},
-    });
-    review_sweeper::handler(services, LambdaEvent::new(event, Context::default())).await
+    corpnum::runtime::jobs::sweep_now(services).await
 }
 
 /// Runs the sweeper every `interval` until the task is dropped.

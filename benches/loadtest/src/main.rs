@@ -600,7 +600,10 @@ async fn main() -> Result<(), Error> {
         sns: world.clients.sns.clone(),
         sqs: world.clients.sqs.clone(),
         table: world.settings.table.clone(),
-        topic: world.settings.events_topic_arn.clone(),
+        topic: match &world.settings.events {
+            corpnum::aws::config::EventsTarget::Topic(arn) => arn.clone(),
+            corpnum::aws::config::EventsTarget::Queue(_) => return Err("a local world publishes to a topic".into()),
+        },
         queue: world.review_queue_url.clone(),
     };
     let numbers = Arc::new(Numbers {

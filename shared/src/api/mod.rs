@@ -191,6 +191,58 @@ pub async fn handle_with(
     .await
 }
 
+/// A request that arrived as plain HTTP (the container server, `corpnum-server`): the route
+/// resolved here, its path parameters and query decoded as API Gateway decodes them, so
+/// [`handle`] sees just what a Lambda function is given. Returns the function that owns the
+/// route; an unknown path goes to check-status, which answers 404 or 405 as API Gateway's
+/// default route would.
+pub fn plain_request(
+    parts: &http::request::Parts,
+    body: Vec<u8>,
+    claims: Option<Claims>,
+    platform_request_id: String,
+) -> (Function, ApiRequest) {
+    let path = parts.uri.path().to_owned();
+    let (function, route_key, path_params) = match routes::resolve(parts.method.as_str(), &path) {
+        routes::Resolution::Found(spec, params) => (
+            spec.function,
+            Some(spec.key()),
+            params
+                .into_iter()
+                .map(|(k, v)| (k, routes::percent_decode(&v)))
+                .collect(),
+        ),
+        _ => (Function::CheckStatus, None, HashMap::new()),
+    };
+    let request = ApiRequest {
+        method: parts.method.as_str().to_owned(),
+        path,
+        route_key,
+        path_params,
+        query: routes::query_pairs(parts.uri.query().unwrap_or("")),
+        headers: parts.headers.clone(),
+        body,
+        platform_request_id,
+        claims,
+        cold_start: false,
+    };
+    (function, request)
+}
+
+/// The answer to a request that could not be served because a dependency outside the use
+/// cases failed (the token issuer's keys, for the container server): a 503 problem, logged
+/// with its cause, with the headers every response carries.
+pub fn dependency_unavailable(
+    req: &ApiRequest,
+    cause: crate::ports::DependencyError,
+) -> ApiResponse {
+    let ctx = Ctx::of(req);
+    finish(
+        problem_response(&ApiError::ServiceUnavailable(cause), &ctx),
+        &ctx,
+    )
+}
+
 fn resolve(req: &ApiRequest) -> Result<(RouteSpec, HashMap<String, String>), ApiError> {
     if let Some(spec) = req.route_key.as_deref().and_then(routes::by_key) {
         return Ok((spec, req.path_params.clone()));

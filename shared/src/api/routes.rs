@@ -345,6 +345,40 @@ fn match_path(pattern: &str, path: &str) -> Option<HashMap<String, String>> {
     }
 }
 
+/// Decodes `%XX` escapes in a path segment or query part, as API Gateway does for path
+/// and query parameters; anything else (a lone `%`, `+`) stays as it is.
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The parameters of a raw query string, decoded, in order (`a=1&b` gives `b` = "").
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
 /// What a method and path resolve to.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Resolution {
@@ -386,6 +420,23 @@ pub fn by_key(key: &str) -> Option<RouteSpec> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decodes_escapes_as_api_gateway_does() {
+        assert_eq!(percent_decode("%2B79161234567"), "+79161234567");
+        assert_eq!(percent_decode("%2b7"), "+7");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+        assert_eq!(percent_decode("a+b"), "a+b");
+        assert_eq!(
+            query_pairs("status=%D0%B0&limit=5&&flag"),
+            vec![
+                ("status".to_owned(), "а".to_owned()),
+                ("limit".to_owned(), "5".to_owned()),
+                ("flag".to_owned(), String::new()),
+            ]
+        );
+    }
 
     #[test]
     fn resolves_paths_and_parameters() {

@@ -8,7 +8,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
 use super::dynamo::DynamoStore;
-use super::messaging::{SnsEvents, SnsSms, SqsReviewQueue};
+use super::messaging::{SnsEvents, SnsSms, SqsEvents, SqsReviewQueue};
 use crate::app::{Services, SupportContacts};
 use crate::domain::{OtpPolicy, OtpSecret};
 use crate::system::{OsRandom, SystemClock};
@@ -30,6 +30,7 @@ pub const ENV_VARS: &[&str] = &[
     "CORPNUM_TABLE",
     "CORPNUM_REVIEW_QUEUE_URL",
     "CORPNUM_EVENTS_TOPIC_ARN",
+    "CORPNUM_EVENTS_QUEUE_URL",
     "CORPNUM_OTP_SECRET",
     "CORPNUM_OTP_SECRET_ARN",
     "CORPNUM_SUPPORT_PHONE",
@@ -52,13 +53,25 @@ pub const REQUIRED_ENV_VARS: &[&str] = &[
     "CORPNUM_SUPPORT_EMAIL",
 ];
 
+/// Where the outcome events go (SPEC 5.6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventsTarget {
+    /// An SNS topic the portal subscribes to (`CORPNUM_EVENTS_TOPIC_ARN`).
+    Topic(String),
+    /// A queue the portal reads (`CORPNUM_EVENTS_QUEUE_URL`), for clouds whose SNS-compatible
+    /// service delivers topics to no queue (Yandex Cloud Notification Service: push and
+    /// SMS only). `corpnum-server` and the local host; the Lambda functions publish to a
+    /// topic.
+    Queue(String),
+}
+
 /// Everything read from the environment.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub table: String,
     pub review_queue_url: String,
-    /// The events topic (SPEC 5.6).
-    pub events_topic_arn: String,
+    /// Where the outcome events go (SPEC 5.6).
+    pub events: EventsTarget,
     pub otp_secret: OtpSecret,
     pub support: SupportContacts,
     pub sms_sender_id: Option<String>,
@@ -147,7 +160,17 @@ impl Settings {
         Ok(Self {
             table: required(vars, "CORPNUM_TABLE")?,
             review_queue_url: required(vars, "CORPNUM_REVIEW_QUEUE_URL")?,
-            events_topic_arn: required(vars, "CORPNUM_EVENTS_TOPIC_ARN")?,
+            events: match (vars("CORPNUM_EVENTS_TOPIC_ARN"), vars("CORPNUM_EVENTS_QUEUE_URL")) {
+                (Some(_), Some(_)) => {
+                    return Err(ConfigError::Invalid(
+                        "CORPNUM_EVENTS_QUEUE_URL",
+                        "set either it or CORPNUM_EVENTS_TOPIC_ARN, not both".into(),
+                    ));
+                }
+                (Some(topic), None) => EventsTarget::Topic(topic),
+                (None, Some(queue)) => EventsTarget::Queue(queue),
+                (None, None) => return Err(ConfigError::Missing("CORPNUM_EVENTS_TOPIC_ARN")),
+            },
             otp_secret,
             support: SupportContacts {
                 phone: required(vars, "CORPNUM_SUPPORT_PHONE")?,
@@ -284,10 +307,10 @@ pub fn services(settings: &Settings, clients: &Clients) -> Services {
             clients.sns.clone(),
             settings.sms_sender_id.clone(),
         )),
-        Arc::new(SnsEvents::new(
-            clients.sns.clone(),
-            &settings.events_topic_arn,
-        )),
+        match &settings.events {
+            EventsTarget::Topic(arn) => Arc::new(SnsEvents::new(clients.sns.clone(), arn)),
+            EventsTarget::Queue(url) => Arc::new(SqsEvents::new(clients.sqs.clone(), url)),
+        },
         Arc::new(SqsReviewQueue::new(
             clients.sqs.clone(),
             &settings.review_queue_url,
@@ -342,5 +365,43 @@ mod tests {
             assert_eq!(der[0], 0x30, "a DER SEQUENCE");
             assert!(der.len() > 400);
         }
+    }
+
+    fn settings(extra: &[(&'static str, &str)]) -> Result<super::Settings, super::ConfigError> {
+        let mut pairs = vec![
+            ("CORPNUM_TABLE", "t"),
+            ("CORPNUM_REVIEW_QUEUE_URL", "q"),
+            ("CORPNUM_SUPPORT_PHONE", "8 800"),
+            ("CORPNUM_SUPPORT_EMAIL", "s@e"),
+        ];
+        pairs.extend_from_slice(extra);
+        let pairs: Vec<(&'static str, String)> =
+            pairs.into_iter().map(|(k, v)| (k, v.to_owned())).collect();
+        super::Settings::from_vars(
+            &move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()),
+            super::Settings::local_secret()?,
+            false,
+        )
+    }
+
+    /// Events go to a topic or to a queue: exactly one of the two settings.
+    #[test]
+    fn events_go_to_a_topic_or_a_queue() {
+        use super::{ConfigError, EventsTarget};
+        let topic = settings(&[("CORPNUM_EVENTS_TOPIC_ARN", "arn:t")]).unwrap();
+        assert_eq!(topic.events, EventsTarget::Topic("arn:t".into()));
+        let queue = settings(&[("CORPNUM_EVENTS_QUEUE_URL", "https://mq/e")]).unwrap();
+        assert_eq!(queue.events, EventsTarget::Queue("https://mq/e".into()));
+        assert!(matches!(
+            settings(&[]),
+            Err(ConfigError::Missing("CORPNUM_EVENTS_TOPIC_ARN"))
+        ));
+        assert!(matches!(
+            settings(&[
+                ("CORPNUM_EVENTS_TOPIC_ARN", "arn:t"),
+                ("CORPNUM_EVENTS_QUEUE_URL", "https://mq/e"),
+            ]),
+            Err(ConfigError::Invalid("CORPNUM_EVENTS_QUEUE_URL", _))
+        ));
     }
 }

@@ -134,6 +134,45 @@ impl EventPublisher for SnsEvents {
     }
 }
 
+/// The outcome events as messages on a queue the portal reads (where the SNS-compatible
+/// service has no queue subscriptions): the event as the body, its type as the `type`
+/// message attribute, as on the topic.
+#[derive(Debug, Clone)]
+pub struct SqsEvents {
+    client: aws_sdk_sqs::Client,
+    queue_url: String,
+}
+
+impl SqsEvents {
+    pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
+        Self {
+            client,
+            queue_url: queue_url.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl EventPublisher for SqsEvents {
+    async fn publish(&self, event: &Event) -> Result<(), DependencyError> {
+        let body = serde_json::to_string(event).map_err(|e| DependencyError::new("sqs", e))?;
+        let kind = aws_sdk_sqs::types::MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(event.kind.as_str())
+            .build()
+            .map_err(|e| DependencyError::new("sqs", e))?;
+        self.client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(body)
+            .message_attributes("type", kind)
+            .send()
+            .await
+            .map_err(|e| super::sdk_failure("sqs", e))?;
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl EventPublisher for Unused {
     async fn publish(&self, _event: &Event) -> Result<(), DependencyError> {

@@ -10,7 +10,7 @@ use lambda_http::{Error, Request, service_fn};
 
 use crate::api::Function;
 use crate::app::Services;
-use crate::aws::config::{Settings, sdk_config};
+use crate::aws::config::{EventsTarget, Settings, sdk_config};
 use crate::aws::dynamo::DynamoStore;
 use crate::aws::messaging::{SnsEvents, SnsSms, SqsReviewQueue, Unused};
 use crate::ports::{EventPublisher, ReviewQueue, SmsSender};
@@ -27,7 +27,16 @@ async fn init<const SNS: bool, const QUEUE: bool, const CODES: bool>(
         let sns = aws_sdk_sns::Client::new(&sdk);
         (
             Arc::new(SnsSms::new(sns.clone(), settings.sms_sender_id.clone())),
-            Arc::new(SnsEvents::new(sns, &settings.events_topic_arn)),
+            match &settings.events {
+                EventsTarget::Topic(arn) => Arc::new(SnsEvents::new(sns, arn)),
+                // Linking the SQS publisher into every function would cost size for a
+                // deployment that always has SNS topics.
+                EventsTarget::Queue(_) => {
+                    return Err("CORPNUM_EVENTS_QUEUE_URL is for corpnum-server; \
+                                a Lambda function publishes to CORPNUM_EVENTS_TOPIC_ARN"
+                        .into());
+                }
+            },
         )
     } else {
         (Arc::new(Unused), Arc::new(Unused))

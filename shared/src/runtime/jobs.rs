@@ -68,6 +68,24 @@ async fn review_records(
 /// minutes for the next run. Six jobs: at most 3 000 items a run.
 pub const SWEEP_BUDGET: u32 = 500;
 
+/// One sweep now, as the scheduled event would start it (the hosts without EventBridge:
+/// `corpnum-server`, the local host); returns its report.
+pub async fn sweep_now(services: &Services) -> Result<Value, Error> {
+    let event = json!({
+        "version": "0",
+        "id": uuid::Uuid::new_v4(),
+        "detail-type": "Scheduled Event",
+        "source": "corpnum.schedule",
+        "time": chrono::Utc::now().to_rfc3339(),
+        "detail": {},
+    });
+    sweep(
+        services,
+        LambdaEvent::new(event, lambda_runtime::Context::default()),
+    )
+    .await
+}
+
 /// One scheduled sweep; returns what it did.
 pub async fn sweep(services: &Services, _event: LambdaEvent<Value>) -> Result<Value, Error> {
     let report = app::sweep(services, SWEEP_BUDGET).await;

@@ -7,6 +7,7 @@ pub mod http;
 pub mod invocation;
 pub mod jobs;
 pub mod metrics;
+pub mod queue;
 pub mod telemetry;
 
 pub use entry::{run, run_review_sweeper, run_review_worker};

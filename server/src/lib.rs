@@ -1,0 +1,156 @@
+//! `corpnum-server`: corpnum as one long-running HTTP server, for container platforms
+//! that do not run Lambda's runtime API (Serverless Containers in an AWS-compatible cloud
+//! in Russia, where the data must live: docs/residency.md).
+//!
+//! It serves every route with the handlers the Lambda functions use (`http`), verifies the
+//! portal's tokens against the OIDC issuer's keys (`oidc`), consumes the review queue with
+//! the review worker's handler (`reviews`), runs the sweeper on its schedule (`schedule`),
+//! and on SIGTERM stops taking connections and finishes what is in flight.
+
+pub mod config;
+pub mod http;
+pub mod issuer;
+pub mod oidc;
+pub mod reviews;
+pub mod schedule;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_config::timeout::TimeoutConfig;
+use corpnum::app::Services;
+use corpnum::aws::config::{Clients, Settings};
+use tokio::sync::watch;
+
+pub use config::ServerConfig;
+
+/// The use cases and the clients, wired once per process.
+pub struct Deps {
+    pub settings: Settings,
+    pub clients: Clients,
+    pub services: Services,
+    /// The queue client of the consumer: its attempts outlast a 20-second long poll.
+    pub consumer_sqs: aws_sdk_sqs::Client,
+}
+
+impl Deps {
+    pub fn new(sdk: &SdkConfig, settings: Settings) -> Self {
+        let clients = Clients::new(sdk);
+        let services = corpnum::aws::config::services(&settings, &clients);
+        let consumer_sqs = aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::config::Builder::from(sdk)
+                .timeout_config(
+                    TimeoutConfig::builder()
+                        .connect_timeout(Duration::from_secs(2))
+                        .operation_attempt_timeout(Duration::from_secs(25))
+                        .operation_timeout(Duration::from_secs(30))
+                        .build(),
+                )
+                .build(),
+        );
+        Self {
+            settings,
+            clients,
+            services,
+            consumer_sqs,
+        }
+    }
+}
+
+/// How often the metrics counted meanwhile are written out (one EMF line, as a function
+/// writes one per invocation).
+const METRICS_EVERY: Duration = Duration::from_secs(60);
+
+/// Serves until `shutdown` resolves, then stops taking connections, lets requests in
+/// flight, the review batch and a sweep under way finish (within the grace period), and
+/// returns.
+pub async fn serve(
+    config: ServerConfig,
+    deps: Deps,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let verifier = Arc::new(oidc::Verifier::new(config.oidc.clone())?);
+    // Keys fetched before the first request; an issuer down now is retried on demand.
+    if let Err(error) = verifier.refresh().await {
+        tracing::warn!(error = %error, "the token issuer's keys could not be fetched at start");
+    }
+    let listener = tokio::net::TcpListener::bind(config.address).await?;
+    tracing::info!(
+        address = %listener.local_addr()?,
+        review_consumer = config.review_consumer,
+        sweep_every_seconds = config.sweep_every.map(|d| d.as_secs()),
+        "corpnum-server listening"
+    );
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut background = Vec::new();
+    if config.review_consumer {
+        background.push(tokio::spawn(reviews::consume(
+            deps.consumer_sqs.clone(),
+            deps.settings.review_queue_url.clone(),
+            deps.services.clone(),
+            config.review_wait_seconds,
+            stop_rx.clone(),
+        )));
+    }
+    if let Some(every) = config.sweep_every {
+        background.push(tokio::spawn(schedule::run(
+            deps.services.clone(),
+            every,
+            stop_rx.clone(),
+        )));
+    }
+    let metrics = tokio::spawn(async {
+        let mut ticker = tokio::time::interval(METRICS_EVERY);
+        loop {
+            ticker.tick().await;
+            corpnum::runtime::metrics::flush("corpnum-server");
+        }
+    });
+    let router = http::router(Arc::new(http::AppState {
+        services: deps.services.clone(),
+        verifier,
+        dynamodb: deps.clients.dynamodb.clone(),
+        sqs: deps.clients.sqs.clone(),
+        table: deps.settings.table.clone(),
+        review_queue_url: deps.settings.review_queue_url.clone(),
+    }));
+    let signalled = async move {
+        shutdown.await;
+        tracing::info!("shutting down: no new connections; finishing what is in flight");
+        let _ = stop_tx.send(true);
+    };
+    let mut serving = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(signalled)
+            .await
+    });
+    let mut stopped = stop_rx.clone();
+    tokio::select! {
+        served = &mut serving => {
+            // The listener failed before any shutdown was asked for.
+            metrics.abort();
+            served??;
+            return Ok(());
+        }
+        _ = stopped.wait_for(|s| *s) => {}
+    }
+    let deadline = tokio::time::Instant::now() + config.shutdown_grace;
+    match tokio::time::timeout_at(deadline, &mut serving).await {
+        Ok(served) => served??,
+        Err(_) => {
+            tracing::warn!("requests still in flight at the end of the grace period");
+            serving.abort();
+        }
+    }
+    for task in background {
+        if tokio::time::timeout_at(deadline, task).await.is_err() {
+            tracing::warn!("background work still running at the end of the grace period");
+        }
+    }
+    metrics.abort();
+    corpnum::runtime::metrics::flush("corpnum-server");
+    tracing::info!("corpnum-server stopped");
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! The review queue consumed without Lambda: what the SQS event source mapping does for
+//! the review-worker function, for the hosts that run without it (`corpnum-server`, the
+//! local host). Messages are handed to the worker's own batch handler ([`super::jobs`]);
+//! only those it did not report as failed are deleted, so a failed message comes back after
+//! the queue's visibility timeout and, after five receives, moves to the dead-letter queue,
+//! exactly as in Lambda.
+
+use std::collections::HashSet;
+
+use crate::app::Services;
+use crate::ports::DependencyError;
+use aws_lambda_events::event::sqs::SqsEvent;
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::{Value, json};
+
+fn sqs_error(e: impl std::fmt::Display) -> DependencyError {
+    DependencyError::new("sqs", e.to_string())
+}
+
+/// Receives up to 10 messages, waiting up to `wait_seconds` for the first
+/// (`visibility_timeout` overrides the queue's for what is received).
+pub async fn receive(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    wait_seconds: i32,
+    visibility_timeout: Option<i32>,
+) -> Result<Vec<Message>, DependencyError> {
+    let out = sqs
+        .receive_message()
+        .queue_url(queue_url)
+        .max_number_of_messages(10)
+        .wait_time_seconds(wait_seconds)
+        .set_visibility_timeout(visibility_timeout)
+        .message_system_attribute_names(MessageSystemAttributeName::All)
+        .send()
+        .await
+        .map_err(|e| sqs_error(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+    Ok(out.messages.unwrap_or_default())
+}
+
+/// The SQS event Lambda would deliver for `messages`.
+fn sqs_event(messages: &[Message], queue_url: &str) -> Result<SqsEvent, DependencyError> {
+    let queue = queue_url.rsplit('/').next().unwrap_or("");
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|m| {
+            let attributes: serde_json::Map<String, Value> = m
+                .attributes
+                .as_ref()
+                .map(|a| {
+                    a.iter()
+                        .map(|(k, v)| (k.as_str().to_owned(), json!(v)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            json!({
+                "messageId": m.message_id,
+                "receiptHandle": m.receipt_handle,
+                "body": m.body,
+                "md5OfBody": m.md5_of_body,
+                "attributes": attributes,
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": format!("arn:aws:sqs:::{queue}"),
+            })
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).map_err(sqs_error)
+}
+
+/// Reviews `messages` as one batch through the worker's handler and deletes those that
+/// did not fail. Returns how many failed.
+pub async fn review(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    services: &Services,
+    messages: &[Message],
+) -> Result<usize, DependencyError> {
+    if messages.is_empty() {
+        return Ok(0);
+    }
+    let event = sqs_event(messages, queue_url)?;
+    let batch =
+        super::jobs::review_batch(services, LambdaEvent::new(event, Context::default())).await;
+    let failed: HashSet<String> = match batch {
+        Ok(response) => response
+            .batch_item_failures
+            .into_iter()
+            .map(|f| f.item_identifier)
+            .collect(),
+        // A failed invocation fails the whole batch.
+        Err(_) => messages
+            .iter()
+            .filter_map(|m| m.message_id.clone())
+            .collect(),
+    };
+    let done: Vec<DeleteMessageBatchRequestEntry> = messages
+        .iter()
+        .filter(|m| m.message_id.as_ref().is_some_and(|id| !failed.contains(id)))
+        .enumerate()
+        .filter_map(|(i, m)| {
+            DeleteMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .set_receipt_handle(m.receipt_handle.clone())
+                .build()
+                .ok()
+        })
+        .collect();
+    if !done.is_empty() {
+        sqs.delete_message_batch()
+            .queue_url(queue_url)
+            .set_entries(Some(done))
+            .send()
+            .await
+            .map_err(|e| sqs_error(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+    }
+    Ok(failed.len())
+}
+
+/// One poll: receive, then review what came. Returns how many messages came.
+pub async fn poll(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    services: &Services,
+    wait_seconds: i32,
+    visibility_timeout: Option<i32>,
+) -> Result<usize, DependencyError> {
+    let messages = receive(sqs, queue_url, wait_seconds, visibility_timeout).await?;
+    review(sqs, queue_url, services, &messages).await?;
+    Ok(messages.len())
+}
