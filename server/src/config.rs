@@ -21,6 +21,7 @@ pub const SERVER_ENV_VARS: &[&str] = &[
     "CORPNUM_REVIEW_WAIT_SECONDS",
     "CORPNUM_SWEEP_INTERVAL_SECONDS",
     "CORPNUM_SHUTDOWN_GRACE_SECONDS",
+    "CORPNUM_TRIGGERS",
 ];
 
 #[derive(Debug, Clone)]
@@ -36,6 +37,8 @@ pub struct ServerConfig {
     pub review_wait_seconds: i32,
     /// How often this instance sweeps; `None` (`0`): never.
     pub sweep_every: Option<Duration>,
+    /// Whether `POST /` takes Yandex Cloud trigger invocations (review batches, timer ticks).
+    pub triggers: bool,
     /// How long requests in flight, the batch under review and a sweep under way may take
     /// to finish after SIGTERM.
     pub shutdown_grace: Duration,
@@ -50,6 +53,15 @@ fn seconds(vars: Vars<'_>, name: &'static str, default: u64) -> Result<u64, Conf
             .trim()
             .parse()
             .map_err(|_| ConfigError::Invalid(name, "not a whole number of seconds".into())),
+    }
+}
+
+fn flag(vars: Vars<'_>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match vars(name).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if v == "true" || v == "1" => Ok(true),
+        Some(v) if v == "false" || v == "0" => Ok(false),
+        Some(_) => Err(ConfigError::Invalid(name, "not true or false".into())),
     }
 }
 
@@ -101,18 +113,8 @@ impl ServerConfig {
             "CORPNUM_OIDC_MAX_AGE_SECONDS",
             oidc.max_age.as_secs(),
         )?);
-        let review_consumer = match vars("CORPNUM_REVIEW_CONSUMER").map(|v| v.to_ascii_lowercase())
-        {
-            None => true,
-            Some(v) if v == "true" || v == "1" => true,
-            Some(v) if v == "false" || v == "0" => false,
-            Some(_) => {
-                return Err(ConfigError::Invalid(
-                    "CORPNUM_REVIEW_CONSUMER",
-                    "not true or false".into(),
-                ));
-            }
-        };
+        let review_consumer = flag(vars, "CORPNUM_REVIEW_CONSUMER", true)?;
+        let triggers = flag(vars, "CORPNUM_TRIGGERS", false)?;
         let review_wait_seconds = seconds(vars, "CORPNUM_REVIEW_WAIT_SECONDS", 20)?;
         if review_wait_seconds > 20 {
             return Err(ConfigError::Invalid(
@@ -125,6 +127,7 @@ impl ServerConfig {
             address,
             oidc,
             review_consumer,
+            triggers,
             review_wait_seconds: review_wait_seconds as i32,
             sweep_every: (sweep > 0).then(|| Duration::from_secs(sweep)),
             shutdown_grace: Duration::from_secs(seconds(
@@ -161,6 +164,7 @@ mod tests {
         let c = config(&OIDC).unwrap();
         assert_eq!(c.address.to_string(), "0.0.0.0:8080");
         assert!(c.review_consumer);
+        assert!(!c.triggers);
         assert_eq!(c.review_wait_seconds, 20);
         assert_eq!(c.sweep_every, Some(Duration::from_secs(900)));
         assert_eq!(c.shutdown_grace, Duration::from_secs(25));
@@ -179,6 +183,7 @@ mod tests {
             ("CORPNUM_SERVER_ADDR", "localhost"),
             ("PORT", "http"),
             ("CORPNUM_REVIEW_CONSUMER", "sometimes"),
+            ("CORPNUM_TRIGGERS", "yes"),
             ("CORPNUM_REVIEW_WAIT_SECONDS", "30"),
             ("CORPNUM_SWEEP_INTERVAL_SECONDS", "-1"),
             ("CORPNUM_OIDC_ISSUER", "http://id.example"),
@@ -198,7 +203,10 @@ mod tests {
     fn every_setting_is_documented() {
         let readme = include_str!("../../README.md");
         for name in SERVER_ENV_VARS {
-            assert!(readme.contains(&format!("`{name}`")), "{name} is not in README.md");
+            assert!(
+                readme.contains(&format!("`{name}`")),
+                "{name} is not in README.md"
+            );
         }
     }
 }

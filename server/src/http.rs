@@ -26,6 +26,8 @@ pub struct AppState {
     pub sqs: aws_sdk_sqs::Client,
     pub table: String,
     pub review_queue_url: String,
+    /// Whether `POST /` takes Yandex Cloud trigger invocations (`crate::triggers`).
+    pub triggers: bool,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -82,6 +84,7 @@ fn bearer(headers: &http::HeaderMap) -> Option<&str> {
 
 async fn serve_api(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    let trigger = state.triggers && parts.method == http::Method::POST && parts.uri.path() == "/";
     // As API Gateway, the transport takes more than the API does (the handlers refuse
     // bodies over 64 KiB with their own problem); beyond that the connection is refused.
     let body = match http_body_util::Limited::new(body, 16 * MAX_BODY_BYTES)
@@ -91,6 +94,10 @@ async fn serve_api(State(state): State<Arc<AppState>>, request: Request) -> Resp
         Ok(collected) => collected.to_bytes().to_vec(),
         Err(_) => return json_response(413, r#"{"message":"Request Entity Too Large"}"#.into()),
     };
+    if trigger {
+        let (status, answer) = crate::triggers::handle(&state.services, &body).await;
+        return json_response(status, answer.to_string());
+    }
     let (function, mut request) =
         api::plain_request(&parts, body, None, uuid::Uuid::new_v4().to_string());
     request.cold_start = corpnum::runtime::invocation::cold_start();

@@ -5,6 +5,7 @@
 //! It serves every route with the handlers the Lambda functions use (`http`), verifies the
 //! portal's tokens against the OIDC issuer's keys (`oidc`), consumes the review queue with
 //! the review worker's handler (`reviews`), runs the sweeper on its schedule (`schedule`),
+//! or both when Yandex Cloud's triggers call it (`triggers`),
 //! and on SIGTERM stops taking connections and finishes what is in flight.
 
 pub mod config;
@@ -13,6 +14,7 @@ pub mod issuer;
 pub mod oidc;
 pub mod reviews;
 pub mod schedule;
+pub mod triggers;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -115,6 +117,7 @@ pub async fn serve(
         sqs: deps.clients.sqs.clone(),
         table: deps.settings.table.clone(),
         review_queue_url: deps.settings.review_queue_url.clone(),
+        triggers: config.triggers,
     }));
     let signalled = async move {
         shutdown.await;

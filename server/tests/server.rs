@@ -169,6 +169,7 @@ struct Setup {
     sweep_seconds: u64,
     /// Events to this queue instead of the world's topic (as where topics reach no queue).
     events_queue: Option<String>,
+    triggers: bool,
 }
 
 impl Setup {
@@ -191,6 +192,7 @@ impl Setup {
             consumer: false,
             sweep_seconds: 0,
             events_queue: None,
+            triggers: false,
         }
     }
 
@@ -219,6 +221,7 @@ impl Setup {
             .env("CORPNUM_OIDC_MIN_REFRESH_SECONDS", "1")
             .env("CORPNUM_REVIEW_CONSUMER", self.consumer.to_string())
             .env("CORPNUM_REVIEW_WAIT_SECONDS", "1")
+            .env("CORPNUM_TRIGGERS", self.triggers.to_string())
             .env(
                 "CORPNUM_SWEEP_INTERVAL_SECONDS",
                 self.sweep_seconds.to_string(),
@@ -350,6 +353,11 @@ impl Server {
                 .json(body),
         )
         .await
+    }
+
+    /// `POST /` as a Yandex Cloud trigger invokes the container.
+    async fn trigger(&self, body: &Value) -> Reply {
+        self.send(self.client.post(self.url("/")).json(body)).await
     }
 
     fn terminate(&self) {
@@ -489,15 +497,24 @@ async fn serves_the_api_to_tokens_signed_by_the_issuers_keys() {
                 .to_owned();
             assert_eq!(event["application_id"], id.as_str(), "{event}");
             assert!(!m.body().unwrap_or("").contains(&phone[2..]), "{event}");
-            (event["type"].as_str().unwrap_or_default().to_owned(), attribute)
+            (
+                event["type"].as_str().unwrap_or_default().to_owned(),
+                attribute,
+            )
         })
         .collect();
     kinds.sort();
     assert_eq!(
         kinds,
         [
-            ("application.confirmed".to_owned(), "application.confirmed".to_owned()),
-            ("application.submitted".to_owned(), "application.submitted".to_owned()),
+            (
+                "application.confirmed".to_owned(),
+                "application.confirmed".to_owned()
+            ),
+            (
+                "application.submitted".to_owned(),
+                "application.submitted".to_owned()
+            ),
         ]
     );
 
@@ -537,6 +554,9 @@ async fn serves_the_api_to_tokens_signed_by_the_issuers_keys() {
     }
     let anonymous = server.get(None, &format!("/v1/applications/{id}")).await;
     assert_eq!(anonymous.status, 401, "{}", anonymous.text);
+    // Trigger invocations are not taken unless asked for.
+    let not_a_trigger = server.trigger(&json!({ "messages": [] })).await;
+    assert_eq!(not_a_trigger.status, 404, "{}", not_a_trigger.text);
     let unrouted = server.get(Some(&rsa), "/v1/nothing-here").await;
     assert_eq!(unrouted.status, 404, "{}", unrouted.text);
     assert_eq!(unrouted.body["code"], "not_found", "{}", unrouted.text);
@@ -795,5 +815,119 @@ async fn consumes_the_review_queue_keeping_what_failed_and_sweeps_on_schedule() 
             server.logs()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A Message Queue trigger's message, as `yandex-cloud/docs` documents the format.
+fn queue_message(message_id: &str, body: &str) -> Value {
+    json!({
+        "event_metadata": {
+            "event_id": message_id,
+            "event_type": "yandex.cloud.events.messagequeue.QueueMessage",
+            "created_at": "2026-12-02T06:00:00.000000Z",
+            "cloud_id": "b1gtest",
+            "folder_id": "b1gtest",
+        },
+        "details": {
+            "queue_id": "yrn:yc:ymq:ru-central1:b1gtest:corpnum-review",
+            "message": {
+                "message_id": message_id,
+                "md5_of_body": "",
+                "body": body,
+                "attributes": { "SentTimestamp": "1764655200000" },
+                "message_attributes": {},
+                "md5_of_message_attributes": "",
+            },
+        },
+    })
+}
+
+#[tokio::test]
+async fn yandex_triggers_review_a_batch_and_start_a_sweep() {
+    let mut setup = Setup::new(issuer_with(&["ec-1"])).await;
+    setup.triggers = true;
+    let server = setup.start().await;
+    let org = Org::random();
+    let phone = random_phone();
+    let token = setup.issuer.token("ec-1", &org);
+    let submitted = server
+        .post(
+            &token,
+            "/v1/applications",
+            &signed_body(&org, &phone, "2099-12-31"),
+        )
+        .await;
+    assert_eq!(submitted.status, 201, "{}", submitted.text);
+    let id = submitted.body["id"].as_str().unwrap().to_owned();
+    let code = setup.last_code(&phone).await;
+    let verified = server
+        .post(
+            &token,
+            &format!("/v1/applications/{id}/otp"),
+            &json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(verified.status, 200, "{}", verified.text);
+    // The trigger would take the confirmation's ticket off the queue and post it.
+    let sqs = &setup.world.clients.sqs;
+    let taken = sqs
+        .receive_message()
+        .queue_url(&setup.world.settings.review_queue_url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    assert_eq!(taken.len(), 1, "one ticket");
+    let ticket = &taken[0];
+    let batch = json!({ "messages": [queue_message(
+        ticket.message_id().unwrap(),
+        ticket.body().unwrap(),
+    )] });
+    let reviewed = server.trigger(&batch).await;
+    assert_eq!(
+        (reviewed.status, reviewed.body.clone()),
+        (200, json!({ "reviewed": 1 }))
+    );
+    let status = server
+        .get(Some(&token), &format!("/v1/applications/{id}"))
+        .await;
+    assert_eq!(status.body["status"], "approved", "{}", status.text);
+    // The same batch again (the trigger retrying): nothing changes, still a success.
+    let again = server.trigger(&batch).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    let unchanged = server
+        .get(Some(&token), &format!("/v1/applications/{id}"))
+        .await;
+    assert_eq!(unchanged.body["history"], status.body["history"]);
+    // A message the worker cannot read fails the invocation: the trigger puts it back.
+    let bad = server
+        .trigger(&json!({ "messages": [queue_message("m-bad", "{\"not\":\"a ticket\"}")] }))
+        .await;
+    assert_eq!(bad.status, 500, "{}", bad.text);
+    assert_eq!(bad.body["failed"], json!(["m-bad"]));
+    // A timer's tick runs one sweep and answers its report.
+    let tick = server
+        .trigger(&json!({ "messages": [{
+            "event_metadata": {
+                "event_id": "t-1",
+                "event_type": "yandex.cloud.events.serverless.triggers.TimerMessage",
+                "created_at": "2026-12-02T06:15:00.000000Z",
+            },
+            "details": { "trigger_id": "a1s-sweeper" },
+        }] }))
+        .await;
+    assert_eq!(tick.status, 200, "{}", tick.text);
+    assert_eq!(tick.body["sweep"]["expired"], 0, "{}", tick.text);
+    assert_eq!(tick.body["sweep"]["truncated"], false, "{}", tick.text);
+    assert!(server.logs().contains("sweep finished"));
+    // Anything else is refused.
+    for body in [
+        json!({ "hello": 1 }),
+        json!({ "messages": [{ "event_metadata": { "event_type": "other" } }] }),
+    ] {
+        let refused = server.trigger(&body).await;
+        assert_eq!(refused.status, 400, "{body}: {}", refused.text);
     }
 }

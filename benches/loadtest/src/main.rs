@@ -602,7 +602,9 @@ async fn main() -> Result<(), Error> {
         table: world.settings.table.clone(),
         topic: match &world.settings.events {
             corpnum::aws::config::EventsTarget::Topic(arn) => arn.clone(),
-            corpnum::aws::config::EventsTarget::Queue(_) => return Err("a local world publishes to a topic".into()),
+            corpnum::aws::config::EventsTarget::Queue(_) => {
+                return Err("a local world publishes to a topic".into());
+            }
         },
         queue: world.review_queue_url.clone(),
     };

@@ -160,7 +160,10 @@ impl Settings {
         Ok(Self {
             table: required(vars, "CORPNUM_TABLE")?,
             review_queue_url: required(vars, "CORPNUM_REVIEW_QUEUE_URL")?,
-            events: match (vars("CORPNUM_EVENTS_TOPIC_ARN"), vars("CORPNUM_EVENTS_QUEUE_URL")) {
+            events: match (
+                vars("CORPNUM_EVENTS_TOPIC_ARN"),
+                vars("CORPNUM_EVENTS_QUEUE_URL"),
+            ) {
                 (Some(_), Some(_)) => {
                     return Err(ConfigError::Invalid(
                         "CORPNUM_EVENTS_QUEUE_URL",
@@ -378,7 +381,12 @@ mod tests {
         let pairs: Vec<(&'static str, String)> =
             pairs.into_iter().map(|(k, v)| (k, v.to_owned())).collect();
         super::Settings::from_vars(
-            &move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()),
+            &move |name| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.clone())
+            },
             super::Settings::local_secret()?,
             false,
         )
