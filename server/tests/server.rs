@@ -931,3 +931,61 @@ async fn yandex_triggers_review_a_batch_and_start_a_sweep() {
         assert_eq!(refused.status, 400, "{body}: {}", refused.text);
     }
 }
+
+#[tokio::test]
+async fn provision_creates_the_table_once() {
+    let table = format!("p{}", uuid::Uuid::new_v4().simple());
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_corpnum-server"))
+            .arg("provision")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("CORPNUM_TABLE", &table)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "local")
+            .env("AWS_SECRET_ACCESS_KEY", "local")
+            .env("AWS_ENDPOINT_URL_DYNAMODB", &stack().dynamodb_endpoint)
+            .output()
+            .unwrap()
+    };
+    for round in 0..2 {
+        let out = run();
+        assert!(
+            out.status.success(),
+            "round {round}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("table ready"));
+    }
+    let endpoints = Endpoints {
+        dynamodb: stack().dynamodb_endpoint.clone(),
+        sns: stack().moto_endpoint.clone(),
+        sqs: stack().moto_endpoint.clone(),
+    };
+    let clients = corpnum_local::local_clients(&endpoints).await;
+    let described = clients
+        .dynamodb
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let mut indexes: Vec<String> = described
+        .global_secondary_indexes()
+        .iter()
+        .filter_map(|i| i.index_name().map(str::to_owned))
+        .collect();
+    indexes.sort();
+    assert_eq!(indexes, ["gsi1", "gsi2", "gsi3"]);
+    let ttl = clients
+        .dynamodb
+        .describe_time_to_live()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
+    let ttl = ttl.time_to_live_description().unwrap();
+    assert_eq!(ttl.attribute_name(), Some("expires_at"));
+}

@@ -1,4 +1,5 @@
-//! The table definition, for local runs and tests. The SAM template declares the same.
+//! The table definition, for local runs, tests and `corpnum-server provision` (an
+//! AWS-compatible store, where no template creates it). The SAM template declares the same.
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
@@ -46,6 +47,25 @@ async fn wait_until_active(
     Err(err(format!(
         "index {name} of {table} did not become active"
     )))
+}
+
+/// Waits (up to five minutes) until the table is active.
+async fn wait_until_table_active(client: &Client, table: &str) -> Result<(), DependencyError> {
+    for _ in 0..1500 {
+        let described = client
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .map_err(|e| err(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        if described.table.and_then(|t| t.table_status)
+            == Some(aws_sdk_dynamodb::types::TableStatus::Active)
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    Err(err(format!("table {table} did not become active")))
 }
 
 /// Creates the table with its indexes and TTL if it does not exist yet, and adds an index
@@ -146,6 +166,8 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), Dependency
         .send()
         .await
         .map_err(|e| err(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+    // CreateTable is asynchronous (YDB documents it so; DynamoDB Local is done at once).
+    wait_until_table_active(client, table).await?;
     client
         .update_time_to_live()
         .table_name(table)
