@@ -201,6 +201,9 @@ impl Setup {
         let port = free_port().unwrap();
         let log = std::env::temp_dir().join(format!("corpnum-server-{}.log", uuid::Uuid::new_v4()));
         let file = std::fs::File::create(&log).unwrap();
+        // Everything that can fail before the child exists comes first: a panic after the
+        // spawn and before `Server` owns the child would leave the process running.
+        let client = reqwest::Client::new();
         let settings = &self.world.settings;
         let events = match (&self.events_queue, &settings.events) {
             (Some(queue), _) => ("CORPNUM_EVENTS_QUEUE_URL", queue.clone()),
@@ -247,7 +250,7 @@ impl Setup {
             child,
             address: format!("http://127.0.0.1:{port}"),
             log,
-            client: reqwest::Client::new(),
+            client,
         };
         let started = Instant::now();
         loop {
