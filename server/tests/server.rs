@@ -285,6 +285,26 @@ impl Setup {
             .collect()
     }
 
+    /// A signed application of a new organization, submitted and confirmed through
+    /// `server` with a token signed by `kid`: (token, application id). Its review ticket is
+    /// on the queue.
+    async fn confirmed_signed(&self, server: &Server, kid: &str) -> (String, String) {
+        let org = Org::random();
+        let phone = random_phone();
+        let token = self.issuer.token(kid, &org);
+        let body = signed_body(&org, &phone, "2099-12-31");
+        let submitted = server.post(&token, "/v1/applications", &body).await;
+        assert_eq!(submitted.status, 201, "{}", submitted.text);
+        let id = submitted.body["id"].as_str().unwrap().to_owned();
+        let code = self.last_code(&phone).await;
+        let otp = json!({ "code": code });
+        let verified = server
+            .post(&token, &format!("/v1/applications/{id}/otp"), &otp)
+            .await;
+        assert_eq!(verified.status, 200, "{}", verified.text);
+        (token, id)
+    }
+
     async fn last_code(&self, phone: &str) -> String {
         self.sms_to(phone)
             .await
@@ -713,27 +733,7 @@ async fn consumes_the_review_queue_keeping_what_failed_and_sweeps_on_schedule() 
         .unwrap()
         .message_id
         .unwrap();
-    let org = Org::random();
-    let phone = random_phone();
-    let token = setup.issuer.token("ec-1", &org);
-    let submitted = server
-        .post(
-            &token,
-            "/v1/applications",
-            &signed_body(&org, &phone, "2099-12-31"),
-        )
-        .await;
-    assert_eq!(submitted.status, 201, "{}", submitted.text);
-    let id = submitted.body["id"].as_str().unwrap().to_owned();
-    let code = setup.last_code(&phone).await;
-    let verified = server
-        .post(
-            &token,
-            &format!("/v1/applications/{id}/otp"),
-            &json!({ "code": code }),
-        )
-        .await;
-    assert_eq!(verified.status, 200, "{}", verified.text);
+    let (token, id) = setup.confirmed_signed(&server, "ec-1").await;
 
     // The consumer reviews the ticket the confirmation queued: approved automatically.
     let started = Instant::now();
@@ -850,27 +850,7 @@ async fn yandex_triggers_review_a_batch_and_start_a_sweep() {
     let mut setup = Setup::new(issuer_with(&["ec-1"])).await;
     setup.triggers = true;
     let server = setup.start().await;
-    let org = Org::random();
-    let phone = random_phone();
-    let token = setup.issuer.token("ec-1", &org);
-    let submitted = server
-        .post(
-            &token,
-            "/v1/applications",
-            &signed_body(&org, &phone, "2099-12-31"),
-        )
-        .await;
-    assert_eq!(submitted.status, 201, "{}", submitted.text);
-    let id = submitted.body["id"].as_str().unwrap().to_owned();
-    let code = setup.last_code(&phone).await;
-    let verified = server
-        .post(
-            &token,
-            &format!("/v1/applications/{id}/otp"),
-            &json!({ "code": code }),
-        )
-        .await;
-    assert_eq!(verified.status, 200, "{}", verified.text);
+    let (token, id) = setup.confirmed_signed(&server, "ec-1").await;
     // The trigger would take the confirmation's ticket off the queue and post it.
     let sqs = &setup.world.clients.sqs;
     let taken = sqs

@@ -17,55 +17,51 @@ fn err(e: impl std::fmt::Display) -> DependencyError {
 /// The table's global secondary indexes, each keyed `<name>pk` / `<name>sk`.
 const INDEXES: [&str; 3] = [STATUS_INDEX, TIMER_INDEX, ORG_INDEX];
 
+/// Waits (up to `seconds`) until the table, as described, is `ready`: the table itself
+/// (CreateTable is asynchronous in YDB), or an index being built.
+async fn wait_until(
+    client: &Client,
+    table: &str,
+    what: &str,
+    seconds: u32,
+    ready: impl Fn(&aws_sdk_dynamodb::types::TableDescription) -> bool,
+) -> Result<(), DependencyError> {
+    for _ in 0..seconds * 5 {
+        let described = client
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .map_err(|e| err(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        if described.table.as_ref().is_some_and(&ready) {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    Err(err(format!("{what} of {table} did not become active")))
+}
+
 /// Waits (up to a minute) until the table's index `name` is active.
 async fn wait_until_active(
     client: &Client,
     table: &str,
     name: &str,
 ) -> Result<(), DependencyError> {
-    for _ in 0..600 {
-        let described = client
-            .describe_table()
-            .table_name(table)
-            .send()
-            .await
-            .map_err(|e| err(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
-        let active = described
-            .table
-            .and_then(|t| t.global_secondary_indexes)
-            .unwrap_or_default()
-            .iter()
-            .any(|i| {
-                i.index_name.as_deref() == Some(name)
-                    && i.index_status == Some(aws_sdk_dynamodb::types::IndexStatus::Active)
-            });
-        if active {
-            return Ok(());
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    Err(err(format!(
-        "index {name} of {table} did not become active"
-    )))
+    wait_until(client, table, &format!("index {name}"), 60, |t| {
+        t.global_secondary_indexes().iter().any(|i| {
+            i.index_name() == Some(name)
+                && i.index_status() == Some(&aws_sdk_dynamodb::types::IndexStatus::Active)
+        })
+    })
+    .await
 }
 
 /// Waits (up to five minutes) until the table is active.
 async fn wait_until_table_active(client: &Client, table: &str) -> Result<(), DependencyError> {
-    for _ in 0..1500 {
-        let described = client
-            .describe_table()
-            .table_name(table)
-            .send()
-            .await
-            .map_err(|e| err(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
-        if described.table.and_then(|t| t.table_status)
-            == Some(aws_sdk_dynamodb::types::TableStatus::Active)
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    Err(err(format!("table {table} did not become active")))
+    wait_until(client, table, "the table", 300, |t| {
+        t.table_status() == Some(&aws_sdk_dynamodb::types::TableStatus::Active)
+    })
+    .await
 }
 
 /// Creates the table with its indexes and TTL if it does not exist yet, and adds an index
