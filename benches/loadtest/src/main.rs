@@ -68,9 +68,9 @@ struct Samples {
     status: Vec<Duration>,
     verify: Vec<Duration>,
     errors: usize,
-    /// What a later status read needs: the application id and the caller's token (the
-    /// floor keeps only the id).
-    made: Vec<(String, String)>,
+    /// What a later status read needs: the application id, the caller's token and its
+    /// organization's INN (the floor keeps only the id).
+    made: Vec<(String, String, String)>,
 }
 
 impl Samples {
@@ -166,7 +166,7 @@ async fn corpnum_flow(
             let body: Value = r.json().await.unwrap_or(Value::Null);
             s.submit.push(t.elapsed());
             let id = body["id"].as_str().unwrap_or_default().to_owned();
-            s.made.push((id.clone(), token.clone()));
+            s.made.push((id.clone(), token.clone(), org.inn.clone()));
             id
         }
         _ => {
@@ -456,7 +456,8 @@ impl Floor {
         .is_ok();
         if submitted && published && sms {
             out.submit.push(t.elapsed());
-            out.made.push((id.to_string(), String::new()));
+            out.made
+                .push((id.to_string(), String::new(), String::new()));
         } else {
             out.errors += 1;
             return out;
@@ -662,7 +663,7 @@ async fn main() -> Result<(), Error> {
         let (client, base, made) = (client2.clone(), base2.clone(), made.clone());
         async move {
             let mut s = Samples::default();
-            let (id, token) = &made[i];
+            let (id, token, _) = &made[i];
             let t = Instant::now();
             match client
                 .get(format!("{base}/v1/applications/{id}"))
@@ -695,6 +696,7 @@ async fn main() -> Result<(), Error> {
         }
     })
     .await;
+    let server_reads = server_reads(&world, &ours.0.made, c).await?;
     let rate = |run: &(Samples, Duration)| run.0.status.len() as f64 / run.1.as_secs_f64();
     println!(
         "status reads alone: corpnum p50 {:.1} ms p99 {:.1} ms {:.0}/s; floor p50 {:.1} ms p99 {:.1} ms {:.0}/s; p50 {:.2}x, throughput {:.2}x",
@@ -707,7 +709,134 @@ async fn main() -> Result<(), Error> {
         percentile(&ours_reads.0.status, 50) / percentile(&floor_reads.0.status, 50),
         rate(&ours_reads) / rate(&floor_reads),
     );
+    println!(
+        "status reads alone through corpnum-server (no gateway event; RS256 tokens checked against a JWKS): p50 {:.1} ms p99 {:.1} ms {:.0}/s; p50 {:.2}x the floor, throughput {:.2}x",
+        percentile(&server_reads.0.status, 50),
+        percentile(&server_reads.0.status, 99),
+        rate(&server_reads),
+        percentile(&server_reads.0.status, 50) / percentile(&floor_reads.0.status, 50),
+        rate(&server_reads) / rate(&floor_reads),
+    );
     server.abort();
     stack.stop();
     Ok(())
+}
+
+/// The status reads again, through `corpnum-server` in this process (the same handlers and
+/// clients; no API Gateway event, tokens signed by a test issuer whose JWKS it fetches):
+/// what the local host's event conversion costs, by difference.
+async fn server_reads(
+    world: &World,
+    made: &[(String, String, String)],
+    c: usize,
+) -> Result<(Samples, Duration), Error> {
+    use corpnum_server::issuer::{Issuer, SigningKey};
+    let issuer = Issuer::new(vec![SigningKey::rsa("load")]);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let issuer_url = format!("http://{}", listener.local_addr()?);
+    let discovery = json!({ "issuer": issuer_url, "jwks_uri": format!("{issuer_url}/keys") });
+    let jwks = issuer.jwks();
+    let site = axum::Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            axum::routing::get(move || async move { discovery.to_string() }),
+        )
+        .route(
+            "/keys",
+            axum::routing::get(move || async move { jwks.to_string() }),
+        );
+    let site = tokio::spawn(async move {
+        let _ = axum::serve(listener, site).await;
+    });
+    let address = format!("127.0.0.1:{}", free_port()?);
+    let vars = |name: &'static str| -> Option<String> {
+        match name {
+            "CORPNUM_SERVER_ADDR" => Some(address.clone()),
+            "CORPNUM_OIDC_ISSUER" => Some(issuer_url.clone()),
+            "CORPNUM_OIDC_AUDIENCE" => Some("corpnum".into()),
+            "CORPNUM_REVIEW_CONSUMER" => Some("false".into()),
+            "CORPNUM_SWEEP_INTERVAL_SECONDS" => Some("0".into()),
+            _ => None,
+        }
+    };
+    let config = corpnum_server::ServerConfig::from_vars(&vars)?;
+    let deps = corpnum_server::Deps {
+        settings: world.settings.clone(),
+        clients: world.clients.clone(),
+        services: world.services.clone(),
+        consumer_sqs: world.clients.sqs.clone(),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(corpnum_server::serve(config, deps, async {
+        let _ = stopped.await;
+    }));
+    let base = format!("http://{address}");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(c)
+        .build()?;
+    let ready = Instant::now();
+    while !client
+        .get(format!("{base}/health"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status() == 200)
+    {
+        if ready.elapsed() > Duration::from_secs(10) {
+            return Err("corpnum-server did not become ready".into());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let exp = chrono::Utc::now().timestamp() + 3600;
+    let reads: Arc<Vec<(String, String)>> = Arc::new(
+        made.iter()
+            .map(|(id, _, inn)| {
+                let claims = json!({
+                    "iss": issuer_url, "aud": "corpnum", "exp": exp,
+                    "sub": format!("rep-{inn}"), "org_inn": inn, "scope": "corpnum/org",
+                });
+                (id.clone(), issuer.sign("load", &claims))
+            })
+            .collect(),
+    );
+    // Warm the connections and the key cache, as the other runs were warmed.
+    for (id, token) in reads.iter().take(c) {
+        let _ = client
+            .get(format!("{base}/v1/applications/{id}"))
+            .bearer_auth(token)
+            .send()
+            .await;
+    }
+    let run = drive(reads.len(), c, move |i| {
+        let (client, base, reads) = (client.clone(), base.clone(), reads.clone());
+        async move {
+            let mut s = Samples::default();
+            let (id, token) = &reads[i];
+            let t = Instant::now();
+            match client
+                .get(format!("{base}/v1/applications/{id}"))
+                .bearer_auth(token)
+                .send()
+                .await
+            {
+                Ok(r) if r.status() == 200 => {
+                    let _ = r.bytes().await;
+                    s.status.push(t.elapsed());
+                }
+                _ => s.errors += 1,
+            }
+            s
+        }
+    })
+    .await;
+    let _ = stop.send(());
+    let _ = serving.await;
+    site.abort();
+    if run.0.errors > 0 {
+        return Err(format!(
+            "{} status reads through corpnum-server failed",
+            run.0.errors
+        )
+        .into());
+    }
+    Ok(run)
 }
