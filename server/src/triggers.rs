@@ -14,7 +14,6 @@
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use corpnum::app::Services;
-use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 
 const QUEUE_MESSAGE: &str = "yandex.cloud.events.messagequeue.QueueMessage";
@@ -71,25 +70,7 @@ pub async fn handle(services: &Services, body: &[u8]) -> (u16, Value) {
             }
         };
         let total = event.records.len();
-        let ids: Vec<String> = event
-            .records
-            .iter()
-            .filter_map(|r| r.message_id.clone())
-            .collect();
-        let batch = corpnum::runtime::jobs::review_batch(
-            services,
-            LambdaEvent::new(event, Context::default()),
-        )
-        .await;
-        let failed: Vec<String> = match batch {
-            Ok(response) => response
-                .batch_item_failures
-                .into_iter()
-                .map(|f| f.item_identifier)
-                .collect(),
-            // Every message failed (the worker fails the invocation then).
-            Err(_) => ids,
-        };
+        let failed = corpnum::runtime::queue::failed_reviews(services, event).await;
         if !failed.is_empty() {
             // The trigger puts the whole batch back; SQS-style partial failure does not exist.
             return (500, json!({ "reviewed": total, "failed": failed }));

@@ -662,22 +662,8 @@ async fn main() -> Result<(), Error> {
     let ours_reads = drive(reads, c, move |i| {
         let (client, base, made) = (client2.clone(), base2.clone(), made.clone());
         async move {
-            let mut s = Samples::default();
             let (id, token, _) = &made[i];
-            let t = Instant::now();
-            match client
-                .get(format!("{base}/v1/applications/{id}"))
-                .bearer_auth(token)
-                .send()
-                .await
-            {
-                Ok(r) if r.status() == 200 => {
-                    let _ = r.bytes().await;
-                    s.status.push(t.elapsed());
-                }
-                _ => s.errors += 1,
-            }
-            s
+            timed_status_read(&client, &base, id, token).await
         }
     })
     .await;
@@ -720,6 +706,25 @@ async fn main() -> Result<(), Error> {
     server.abort();
     stack.stop();
     Ok(())
+}
+
+/// One status read over HTTP, timed.
+async fn timed_status_read(client: &reqwest::Client, base: &str, id: &str, token: &str) -> Samples {
+    let mut s = Samples::default();
+    let t = Instant::now();
+    match client
+        .get(format!("{base}/v1/applications/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+    {
+        Ok(r) if r.status() == 200 => {
+            let _ = r.bytes().await;
+            s.status.push(t.elapsed());
+        }
+        _ => s.errors += 1,
+    }
+    s
 }
 
 /// The status reads again, through `corpnum-server` in this process (the same handlers and
@@ -809,22 +814,8 @@ async fn server_reads(
     let run = drive(reads.len(), c, move |i| {
         let (client, base, reads) = (client.clone(), base.clone(), reads.clone());
         async move {
-            let mut s = Samples::default();
             let (id, token) = &reads[i];
-            let t = Instant::now();
-            match client
-                .get(format!("{base}/v1/applications/{id}"))
-                .bearer_auth(token)
-                .send()
-                .await
-            {
-                Ok(r) if r.status() == 200 => {
-                    let _ = r.bytes().await;
-                    s.status.push(t.elapsed());
-                }
-                _ => s.errors += 1,
-            }
-            s
+            timed_status_read(&client, &base, id, token).await
         }
     })
     .await;

@@ -69,6 +69,24 @@ fn sqs_event(messages: &[Message], queue_url: &str) -> Result<SqsEvent, Dependen
     serde_json::from_value(json!({ "Records": records })).map_err(sqs_error)
 }
 
+/// Reviews `event` as one batch through the worker's handler; the ids of the messages
+/// that failed (every one, when the invocation failed as a whole).
+pub async fn failed_reviews(services: &Services, event: SqsEvent) -> Vec<String> {
+    let ids: Vec<String> = event
+        .records
+        .iter()
+        .filter_map(|r| r.message_id.clone())
+        .collect();
+    match super::jobs::review_batch(services, LambdaEvent::new(event, Context::default())).await {
+        Ok(response) => response
+            .batch_item_failures
+            .into_iter()
+            .map(|f| f.item_identifier)
+            .collect(),
+        Err(_) => ids,
+    }
+}
+
 /// Reviews `messages` as one batch through the worker's handler and deletes those that
 /// did not fail. Returns how many failed.
 pub async fn review(
@@ -81,20 +99,7 @@ pub async fn review(
         return Ok(0);
     }
     let event = sqs_event(messages, queue_url)?;
-    let batch =
-        super::jobs::review_batch(services, LambdaEvent::new(event, Context::default())).await;
-    let failed: HashSet<String> = match batch {
-        Ok(response) => response
-            .batch_item_failures
-            .into_iter()
-            .map(|f| f.item_identifier)
-            .collect(),
-        // A failed invocation fails the whole batch.
-        Err(_) => messages
-            .iter()
-            .filter_map(|m| m.message_id.clone())
-            .collect(),
-    };
+    let failed: HashSet<String> = failed_reviews(services, event).await.into_iter().collect();
     let done: Vec<DeleteMessageBatchRequestEntry> = messages
         .iter()
         .filter(|m| m.message_id.as_ref().is_some_and(|id| !failed.contains(id)))
