@@ -786,30 +786,36 @@ async fn consumes_the_review_queue_keeping_what_failed_and_sweeps_on_schedule() 
         failed_line.contains("review message failed"),
         "{failed_line}"
     );
-    let attributes = sqs
-        .get_queue_attributes()
-        .queue_url(queue)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap_or_default();
-    let count = |name: aws_sdk_sqs::types::QueueAttributeName| -> u64 {
-        attributes
-            .get(&name)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(u64::MAX)
-    };
-    use aws_sdk_sqs::types::QueueAttributeName as A;
-    assert_eq!(
+    // The reviewed message is deleted just after its outcome is written, so the count is
+    // awaited; then it must hold (a failed message deleted too would take it to 0).
+    let left = || async {
+        use aws_sdk_sqs::types::QueueAttributeName as A;
+        let attributes = sqs
+            .get_queue_attributes()
+            .queue_url(queue)
+            .attribute_names(A::All)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap_or_default();
+        let count = |name: A| -> u64 {
+            attributes
+                .get(&name)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(u64::MAX)
+        };
         (
             count(A::ApproximateNumberOfMessages),
-            count(A::ApproximateNumberOfMessagesNotVisible)
-        ),
-        (0, 1),
-        "only the failed message is left"
-    );
+            count(A::ApproximateNumberOfMessagesNotVisible),
+        )
+    };
+    let waited = Instant::now();
+    while left().await != (0, 1) && waited.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(left().await, (0, 1), "only the failed message is left");
     // The sweeper runs on its schedule.
     while !server.logs().contains("sweep finished") {
         assert!(
