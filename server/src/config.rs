@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use corpnum::aws::config::ConfigError;
 
+use crate::mq::Protocol;
 use crate::oidc::OidcConfig;
 
 /// Every variable the server reads besides the functions' and the SDK's.
@@ -22,6 +23,7 @@ pub const SERVER_ENV_VARS: &[&str] = &[
     "CORPNUM_SWEEP_INTERVAL_SECONDS",
     "CORPNUM_SHUTDOWN_GRACE_SECONDS",
     "CORPNUM_TRIGGERS",
+    "CORPNUM_SQS_PROTOCOL",
 ];
 
 #[derive(Debug, Clone)]
@@ -42,6 +44,9 @@ pub struct ServerConfig {
     /// How long requests in flight, the batch under review and a sweep under way may take
     /// to finish after SIGTERM.
     pub shutdown_grace: Duration,
+    /// The queue's wire protocol: `json` (the SDK's; Amazon SQS) or `query` (Yandex
+    /// Message Queue, which takes only the Query protocol).
+    pub sqs_protocol: Protocol,
 }
 
 type Vars<'a> = &'a dyn Fn(&'static str) -> Option<String>;
@@ -123,7 +128,21 @@ impl ServerConfig {
             ));
         }
         let sweep = seconds(vars, "CORPNUM_SWEEP_INTERVAL_SECONDS", 900)?;
+        let sqs_protocol = match vars("CORPNUM_SQS_PROTOCOL")
+            .map(|v| v.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("json") => Protocol::Json,
+            Some("query") => Protocol::Query,
+            Some(_) => {
+                return Err(ConfigError::Invalid(
+                    "CORPNUM_SQS_PROTOCOL",
+                    "json or query".into(),
+                ));
+            }
+        };
         Ok(Self {
+            sqs_protocol,
             address,
             oidc,
             review_consumer,
@@ -169,6 +188,9 @@ mod tests {
         assert_eq!(c.sweep_every, Some(Duration::from_secs(900)));
         assert_eq!(c.shutdown_grace, Duration::from_secs(25));
         assert_eq!(c.oidc.jwks_url, None);
+        assert_eq!(c.sqs_protocol, Protocol::Json);
+        let yandex = config(&[OIDC[0], OIDC[1], ("CORPNUM_SQS_PROTOCOL", "query")]).unwrap();
+        assert_eq!(yandex.sqs_protocol, Protocol::Query);
         let on_port = config(&[OIDC[0], OIDC[1], ("PORT", "9090")]).unwrap();
         assert_eq!(on_port.address.to_string(), "0.0.0.0:9090");
     }
@@ -188,6 +210,7 @@ mod tests {
             ("CORPNUM_SWEEP_INTERVAL_SECONDS", "-1"),
             ("CORPNUM_OIDC_ISSUER", "http://id.example"),
             ("CORPNUM_OIDC_JWKS_URL", "http://id.example/keys"),
+            ("CORPNUM_SQS_PROTOCOL", "xml"),
         ] {
             match config(&[OIDC[0], OIDC[1], (name, value)]) {
                 Err(ConfigError::Invalid(n, _)) => assert_eq!(n, name),

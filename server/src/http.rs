@@ -23,7 +23,7 @@ pub struct AppState {
     pub services: Services,
     pub verifier: Arc<Verifier>,
     pub dynamodb: aws_sdk_dynamodb::Client,
-    pub sqs: aws_sdk_sqs::Client,
+    pub queue: crate::mq::QueueClient,
     pub table: String,
     pub review_queue_url: String,
     /// Whether `POST /` takes Yandex Cloud trigger invocations (`crate::triggers`).
@@ -57,13 +57,9 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
             .describe_table()
             .table_name(&state.table)
             .send(),
-        state
-            .sqs
-            .get_queue_attributes()
-            .queue_url(&state.review_queue_url)
-            .send(),
+        state.queue.answers(&state.review_queue_url),
     );
-    let (store, queue) = (store.is_ok(), queue.is_ok());
+    let store = store.is_ok();
     let keys = state.verifier.key_count().await > 0;
     let ok = store && queue;
     let body = json!({

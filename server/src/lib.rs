@@ -11,6 +11,8 @@
 pub mod config;
 pub mod http;
 pub mod issuer;
+pub mod mq;
+pub mod net;
 pub mod oidc;
 pub mod reviews;
 pub mod schedule;
@@ -33,32 +35,78 @@ pub struct Deps {
     pub settings: Settings,
     pub clients: Clients,
     pub services: Services,
-    /// The queue client of the consumer: its attempts outlast a 20-second long poll.
-    pub consumer_sqs: aws_sdk_sqs::Client,
+    /// The consumer's and `/health`'s queue client, over the configured protocol (the SDK's
+    /// attempts outlast a 20-second long poll).
+    pub queue: mq::QueueClient,
 }
 
 impl Deps {
-    pub fn new(sdk: &SdkConfig, settings: Settings) -> Self {
+    /// The clients for `sdk`; the queue calls over `protocol`. With the Query protocol the
+    /// queue's endpoint is `AWS_ENDPOINT_URL_SQS`, else `AWS_ENDPOINT_URL`, else the queue
+    /// URL's own origin.
+    pub fn new(
+        sdk: &SdkConfig,
+        settings: Settings,
+        protocol: mq::Protocol,
+    ) -> Result<Self, String> {
         let clients = Clients::new(sdk);
-        let services = corpnum::aws::config::services(&settings, &clients);
-        let consumer_sqs = aws_sdk_sqs::Client::from_conf(
-            aws_sdk_sqs::config::Builder::from(sdk)
-                .timeout_config(
-                    TimeoutConfig::builder()
-                        .connect_timeout(Duration::from_secs(2))
-                        .operation_attempt_timeout(Duration::from_secs(25))
-                        .operation_timeout(Duration::from_secs(30))
-                        .build(),
-                )
-                .build(),
-        );
-        Self {
+        let queue = match protocol {
+            mq::Protocol::Json => mq::QueueClient::Sdk(aws_sdk_sqs::Client::from_conf(
+                aws_sdk_sqs::config::Builder::from(sdk)
+                    .timeout_config(
+                        TimeoutConfig::builder()
+                            .connect_timeout(Duration::from_secs(2))
+                            .operation_attempt_timeout(Duration::from_secs(25))
+                            .operation_timeout(Duration::from_secs(30))
+                            .build(),
+                    )
+                    .build(),
+            )),
+            mq::Protocol::Query => {
+                let endpoint = ["AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL"]
+                    .iter()
+                    .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()));
+                mq::QueueClient::Query(Arc::new(mq::QueryQueue::new(sdk, endpoint)?))
+            }
+        };
+        let services = match &queue {
+            mq::QueueClient::Sdk(_) => corpnum::aws::config::services(&settings, &clients),
+            mq::QueueClient::Query(query) => query_services(&settings, &clients, query),
+        };
+        Ok(Self {
             settings,
             clients,
             services,
-            consumer_sqs,
-        }
+            queue,
+        })
     }
+}
+
+/// The use cases with the review queue and an events queue over the Query protocol.
+fn query_services(settings: &Settings, clients: &Clients, query: &Arc<mq::QueryQueue>) -> Services {
+    use corpnum::aws::config::EventsTarget;
+    use corpnum::aws::messaging::{SnsEvents, SnsSms};
+    use corpnum::ports::EventPublisher;
+    let events: Arc<dyn EventPublisher> = match &settings.events {
+        EventsTarget::Topic(arn) => Arc::new(SnsEvents::new(clients.sns.clone(), arn)),
+        EventsTarget::Queue(url) => Arc::new(mq::QueryEvents {
+            queue: query.clone(),
+            queue_url: url.clone(),
+        }),
+    };
+    corpnum::aws::config::services_with(
+        settings,
+        corpnum::aws::dynamo::DynamoStore::new(clients.dynamodb.clone(), &settings.table),
+        Arc::new(SnsSms::new(
+            clients.sns.clone(),
+            settings.sms_sender_id.clone(),
+        )),
+        events,
+        Arc::new(mq::QueryReviewQueue {
+            queue: query.clone(),
+            queue_url: settings.review_queue_url.clone(),
+        }),
+    )
 }
 
 /// How often the metrics counted meanwhile are written out (one EMF line, as a function
@@ -89,7 +137,7 @@ pub async fn serve(
     let mut background = Vec::new();
     if config.review_consumer {
         background.push(tokio::spawn(reviews::consume(
-            deps.consumer_sqs.clone(),
+            deps.queue.clone(),
             deps.settings.review_queue_url.clone(),
             deps.services.clone(),
             config.review_wait_seconds,
@@ -114,7 +162,7 @@ pub async fn serve(
         services: deps.services.clone(),
         verifier,
         dynamodb: deps.clients.dynamodb.clone(),
-        sqs: deps.clients.sqs.clone(),
+        queue: deps.queue.clone(),
         table: deps.settings.table.clone(),
         review_queue_url: deps.settings.review_queue_url.clone(),
         triggers: config.triggers,

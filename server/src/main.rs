@@ -34,7 +34,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     // The server handles codes: the key from CORPNUM_OTP_SECRET, or the secret named by
     // CORPNUM_OTP_SECRET_ARN.
     let settings = Settings::load::<true>(&sdk).await?;
-    corpnum_server::serve(config, Deps::new(&sdk, settings), terminated()).await
+    let deps = Deps::new(&sdk, settings, config.sqs_protocol)?;
+    corpnum_server::serve(config, deps, terminated()).await
 }
 
 /// Creates the table `CORPNUM_TABLE` names, with its indexes and TTL, unless it exists.

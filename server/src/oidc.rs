@@ -292,10 +292,7 @@ struct Cache {
     jwks_url: Option<String>,
 }
 
-type HttpClient = hyper_util::client::legacy::Client<
-    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
-    http_body_util::Empty<bytes::Bytes>,
->;
+type HttpClient = crate::net::HttpClient<http_body_util::Empty<bytes::Bytes>>;
 
 /// Largest key document read.
 const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
@@ -327,30 +324,7 @@ pub struct Verifier {
 impl Verifier {
     /// A verifier for `config`, trusting the system's root certificates.
     pub fn new(config: OidcConfig) -> Result<Self, String> {
-        let mut roots = rustls::RootCertStore::empty();
-        let native = rustls_native_certs::load_native_certs();
-        let (added, _) = roots.add_parsable_certificates(native.certs);
-        if added == 0 {
-            tracing::warn!("no system root certificates: HTTPS to the token issuer will fail");
-        }
-        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-            rustls::crypto::aws_lc_rs::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        let mut plain = hyper_util::client::legacy::connect::HttpConnector::new();
-        plain.set_connect_timeout(Some(Duration::from_secs(2)));
-        plain.enforce_http(false);
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(plain);
-        let http =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                .build(https);
+        let http = crate::net::https_client()?;
         Ok(Self {
             cache: RwLock::new(Cache {
                 jwks_url: config.jwks_url.clone(),

@@ -4,14 +4,16 @@
 use std::time::Duration;
 
 use corpnum::app::Services;
-use corpnum::runtime::queue::{receive, review};
+use corpnum::runtime::queue::reviewed;
+
+use crate::mq::QueueClient;
 use tokio::sync::watch;
 
 /// Polls the queue until `stop` turns true. A long poll is given up when asked to stop
 /// (what SQS handed out meanwhile comes back after the visibility timeout); a batch being
 /// reviewed is always finished.
 pub async fn consume(
-    sqs: aws_sdk_sqs::Client,
+    queue: QueueClient,
     queue_url: String,
     services: Services,
     wait_seconds: i32,
@@ -21,10 +23,13 @@ pub async fn consume(
         let received = tokio::select! {
             biased;
             _ = stop.wait_for(|stopped| *stopped) => break,
-            received = receive(&sqs, &queue_url, wait_seconds, None) => received,
+            received = queue.receive(&queue_url, wait_seconds) => received,
         };
         let outcome = match received {
-            Ok(messages) => review(&sqs, &queue_url, &services, &messages).await,
+            Ok(messages) => match reviewed(&services, &queue_url, &messages).await {
+                Ok((done, _failed)) => queue.delete(&queue_url, done).await,
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         if let Err(error) = outcome {

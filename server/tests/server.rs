@@ -110,10 +110,12 @@ impl IssuerSite {
     }
 }
 
-/// A TCP proxy whose requests can be held up: a dependency that has become slow.
+/// A TCP proxy whose requests can be held up (a dependency that has become slow), keeping
+/// what the client sent (to tell which wire protocol went through).
 struct SlowProxy {
     address: String,
     delay_ms: Arc<AtomicU64>,
+    sent: Arc<std::sync::Mutex<Vec<u8>>>,
 }
 
 impl SlowProxy {
@@ -122,10 +124,11 @@ impl SlowProxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let delay_ms = Arc::new(AtomicU64::new(0));
-        let delay = delay_ms.clone();
+        let sent = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (delay, record) = (delay_ms.clone(), sent.clone());
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let (upstream, delay) = (upstream.clone(), delay.clone());
+                let (upstream, delay, record) = (upstream.clone(), delay.clone(), record.clone());
                 tokio::spawn(async move {
                     let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
                         return;
@@ -139,6 +142,10 @@ impl SlowProxy {
                                 Ok(0) | Err(_) => break,
                                 Ok(n) => n,
                             };
+                            record
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .extend_from_slice(&buffer[..n]);
                             let ms = delay.load(Ordering::SeqCst);
                             tokio::time::sleep(Duration::from_millis(ms)).await;
                             if server_write.write_all(&buffer[..n]).await.is_err() {
@@ -151,7 +158,16 @@ impl SlowProxy {
                 });
             }
         });
-        Self { address, delay_ms }
+        Self {
+            address,
+            delay_ms,
+            sent,
+        }
+    }
+
+    /// Everything clients sent through the proxy so far.
+    fn sent(&self) -> String {
+        String::from_utf8_lossy(&self.sent.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
     }
 
     fn hold(&self, ms: u64) {
@@ -170,6 +186,9 @@ struct Setup {
     /// Events to this queue instead of the world's topic (as where topics reach no queue).
     events_queue: Option<String>,
     triggers: bool,
+    /// `CORPNUM_SQS_PROTOCOL`, and where the server's queue calls go (moto, or a proxy to it).
+    sqs_protocol: &'static str,
+    sqs: String,
 }
 
 impl Setup {
@@ -193,6 +212,8 @@ impl Setup {
             sweep_seconds: 0,
             events_queue: None,
             triggers: false,
+            sqs_protocol: "json",
+            sqs: stack.moto_endpoint.clone(),
         }
     }
 
@@ -241,6 +262,8 @@ impl Setup {
             .env("AWS_SECRET_ACCESS_KEY", "local")
             .env("AWS_ENDPOINT_URL", &stack().moto_endpoint)
             .env("AWS_ENDPOINT_URL_DYNAMODB", &self.dynamodb)
+            .env("AWS_ENDPOINT_URL_SQS", &self.sqs)
+            .env("CORPNUM_SQS_PROTOCOL", self.sqs_protocol)
             .stdin(Stdio::null())
             .stdout(file.try_clone().unwrap())
             .stderr(file)
@@ -717,9 +740,35 @@ async fn sigterm_lets_a_request_in_flight_finish_and_takes_no_new_ones() {
 
 #[tokio::test]
 async fn consumes_the_review_queue_keeping_what_failed_and_sweeps_on_schedule() {
+    consumes_the_review_queue("json").await;
+}
+
+/// Message Queue takes only SQS's Query protocol (docs/residency.md): the same consumer,
+/// events queue and health check, with every queue call form-encoded.
+#[tokio::test]
+async fn consumes_and_publishes_over_the_query_protocol() {
+    consumes_the_review_queue("query").await;
+}
+
+async fn consumes_the_review_queue(protocol: &'static str) {
     let mut setup = Setup::new(issuer_with(&["ec-1"])).await;
     setup.consumer = true;
     setup.sweep_seconds = 1;
+    setup.sqs_protocol = protocol;
+    let proxy = SlowProxy::start(&stack().moto_endpoint).await;
+    setup.sqs = proxy.address.clone();
+    let events_queue = setup
+        .world
+        .clients
+        .sqs
+        .create_queue()
+        .queue_name(format!("events-{}", uuid::Uuid::new_v4().simple()))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    setup.events_queue = Some(events_queue.clone());
     let server = setup.start().await;
     // A message the worker cannot read, beside a real review.
     let sqs = &setup.world.clients.sqs;
@@ -824,6 +873,70 @@ async fn consumes_the_review_queue_keeping_what_failed_and_sweeps_on_schedule() 
             server.logs()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The outcome's events reached the events queue, typed.
+    let mut kinds = Vec::new();
+    while kinds.len() < 4 && started.elapsed() < Duration::from_secs(30) {
+        let received = sqs
+            .receive_message()
+            .queue_url(&events_queue)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .unwrap()
+            .messages
+            .unwrap_or_default();
+        for m in &received {
+            let event: Value = serde_json::from_str(m.body().unwrap_or("")).unwrap();
+            let attribute = m
+                .message_attributes()
+                .and_then(|a| a.get("type"))
+                .and_then(|v| v.string_value())
+                .unwrap_or_default()
+                .to_owned();
+            assert_eq!(event["type"].as_str(), Some(attribute.as_str()), "{event}");
+            kinds.push(attribute);
+        }
+    }
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "application.approved",
+            "application.confirmed",
+            "application.submitted",
+            "number.activated"
+        ],
+        "{}",
+        server.logs()
+    );
+    // Every queue call went over the protocol configured.
+    let sent = proxy.sent().to_ascii_lowercase();
+    let actions = [
+        "SendMessage",
+        "ReceiveMessage",
+        "DeleteMessageBatch",
+        "GetQueueAttributes",
+    ];
+    for action in actions {
+        let (query, json) = (
+            format!("action={}&version=2012-11-05", action.to_ascii_lowercase()),
+            format!("amazonsqs.{}", action.to_ascii_lowercase()),
+        );
+        match protocol {
+            "query" => assert!(
+                sent.contains(&query) && !sent.contains(&json),
+                "{action} not over the Query protocol"
+            ),
+            _ => assert!(
+                sent.contains(&json) && !sent.contains(&query),
+                "{action} not over AWS JSON"
+            ),
+        }
+    }
+    if protocol == "query" {
+        assert!(!sent.contains("x-amz-target"), "an AWS JSON call went out");
     }
 }
 

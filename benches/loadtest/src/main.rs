@@ -769,7 +769,7 @@ async fn server_reads(
         settings: world.settings.clone(),
         clients: world.clients.clone(),
         services: world.services.clone(),
-        consumer_sqs: world.clients.sqs.clone(),
+        queue: corpnum_server::mq::QueueClient::Sdk(world.clients.sqs.clone()),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = tokio::spawn(corpnum_server::serve(config, deps, async {

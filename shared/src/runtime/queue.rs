@@ -87,6 +87,55 @@ pub async fn failed_reviews(services: &Services, event: SqsEvent) -> Vec<String>
     }
 }
 
+/// Reviews `messages` as one batch through the worker's handler: the receipt handles of
+/// those that did not fail (to delete), and how many failed.
+pub async fn reviewed(
+    services: &Services,
+    queue_url: &str,
+    messages: &[Message],
+) -> Result<(Vec<String>, usize), DependencyError> {
+    if messages.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let event = sqs_event(messages, queue_url)?;
+    let failed: HashSet<String> = failed_reviews(services, event).await.into_iter().collect();
+    let done = messages
+        .iter()
+        .filter(|m| m.message_id.as_ref().is_some_and(|id| !failed.contains(id)))
+        .filter_map(|m| m.receipt_handle.clone())
+        .collect();
+    Ok((done, failed.len()))
+}
+
+/// Deletes the messages received with `receipt_handles` (at most 10, one batch).
+pub async fn delete(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    receipt_handles: Vec<String>,
+) -> Result<(), DependencyError> {
+    if receipt_handles.is_empty() {
+        return Ok(());
+    }
+    let entries: Vec<DeleteMessageBatchRequestEntry> = receipt_handles
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, handle)| {
+            DeleteMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .receipt_handle(handle)
+                .build()
+                .ok()
+        })
+        .collect();
+    sqs.delete_message_batch()
+        .queue_url(queue_url)
+        .set_entries(Some(entries))
+        .send()
+        .await
+        .map_err(|e| sqs_error(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
+    Ok(())
+}
+
 /// Reviews `messages` as one batch through the worker's handler and deletes those that
 /// did not fail. Returns how many failed.
 pub async fn review(
@@ -95,32 +144,9 @@ pub async fn review(
     services: &Services,
     messages: &[Message],
 ) -> Result<usize, DependencyError> {
-    if messages.is_empty() {
-        return Ok(0);
-    }
-    let event = sqs_event(messages, queue_url)?;
-    let failed: HashSet<String> = failed_reviews(services, event).await.into_iter().collect();
-    let done: Vec<DeleteMessageBatchRequestEntry> = messages
-        .iter()
-        .filter(|m| m.message_id.as_ref().is_some_and(|id| !failed.contains(id)))
-        .enumerate()
-        .filter_map(|(i, m)| {
-            DeleteMessageBatchRequestEntry::builder()
-                .id(i.to_string())
-                .set_receipt_handle(m.receipt_handle.clone())
-                .build()
-                .ok()
-        })
-        .collect();
-    if !done.is_empty() {
-        sqs.delete_message_batch()
-            .queue_url(queue_url)
-            .set_entries(Some(done))
-            .send()
-            .await
-            .map_err(|e| sqs_error(aws_sdk_sqs::error::DisplayErrorContext(e)))?;
-    }
-    Ok(failed.len())
+    let (done, failed) = reviewed(services, queue_url, messages).await?;
+    delete(sqs, queue_url, done).await?;
+    Ok(failed)
 }
 
 /// One poll: receive, then review what came. Returns how many messages came.
