@@ -330,21 +330,35 @@ fn origin(url: &str) -> &str {
 
 type XmlError = aws_smithy_xml::decode::XmlDecodeError;
 
-/// The messages of a ReceiveMessage answer.
-fn messages(xml: &str) -> Result<Vec<Message>, XmlError> {
+/// Calls `each` on every `item` element inside the answer's `result` element.
+fn each_in_result(
+    xml: &str,
+    result: &str,
+    item: &str,
+    mut each: impl FnMut(&mut ScopedDecoder<'_, '_>) -> Result<(), XmlError>,
+) -> Result<(), XmlError> {
     let mut document = Document::new(xml);
     let mut root = document.root_element()?;
-    let mut out = Vec::new();
-    while let Some(mut result) = root.next_tag() {
-        if !result.start_el().matches("ReceiveMessageResult") {
+    while let Some(mut found) = root.next_tag() {
+        if !found.start_el().matches(result) {
             continue;
         }
-        while let Some(mut message) = result.next_tag() {
-            if message.start_el().matches("Message") {
-                out.push(message_of(&mut message)?);
+        while let Some(mut element) = found.next_tag() {
+            if element.start_el().matches(item) {
+                each(&mut element)?;
             }
         }
     }
+    Ok(())
+}
+
+/// The messages of a ReceiveMessage answer.
+fn messages(xml: &str) -> Result<Vec<Message>, XmlError> {
+    let mut out = Vec::new();
+    each_in_result(xml, "ReceiveMessageResult", "Message", |message| {
+        out.push(message_of(message)?);
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -369,20 +383,12 @@ fn message_of(element: &mut ScopedDecoder<'_, '_>) -> Result<Message, XmlError> 
 
 /// The attributes of a GetQueueAttributes answer.
 fn attributes(xml: &str) -> Result<HashMap<String, String>, XmlError> {
-    let mut document = Document::new(xml);
-    let mut root = document.root_element()?;
     let mut out = HashMap::new();
-    while let Some(mut result) = root.next_tag() {
-        if !result.start_el().matches("GetQueueAttributesResult") {
-            continue;
-        }
-        while let Some(mut attribute) = result.next_tag() {
-            if attribute.start_el().matches("Attribute") {
-                let (name, value) = name_value(&mut attribute)?;
-                out.insert(name, value);
-            }
-        }
-    }
+    each_in_result(xml, "GetQueueAttributesResult", "Attribute", |attribute| {
+        let (name, value) = name_value(attribute)?;
+        out.insert(name, value);
+        Ok(())
+    })?;
     Ok(out)
 }
 

@@ -217,6 +217,52 @@ impl Setup {
         }
     }
 
+    /// Events to a new queue of their own (as where topics reach no queue); its URL.
+    async fn events_to_a_queue(&mut self) -> String {
+        let url = self
+            .world
+            .clients
+            .sqs
+            .create_queue()
+            .queue_name(format!("events-{}", uuid::Uuid::new_v4().simple()))
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        self.events_queue = Some(url.clone());
+        url
+    }
+
+    /// The events on the events queue now (up to 10): each body and its `type` attribute.
+    async fn received_events(&self) -> Vec<(Value, String)> {
+        let queue = self.events_queue.as_deref().expect("events to a queue");
+        self.world
+            .clients
+            .sqs
+            .receive_message()
+            .queue_url(queue)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .unwrap()
+            .messages
+            .unwrap_or_default()
+            .iter()
+            .map(|m| {
+                let event: Value = serde_json::from_str(m.body().unwrap_or("")).unwrap();
+                let kind = m
+                    .message_attributes()
+                    .and_then(|a| a.get("type"))
+                    .and_then(|v| v.string_value())
+                    .unwrap_or_default()
+                    .to_owned();
+                (event, kind)
+            })
+            .collect()
+    }
+
     /// Starts the binary and waits until `/health` answers 200.
     async fn start(&self) -> Server {
         let port = free_port().unwrap();
@@ -448,18 +494,7 @@ fn issuer_with(keys: &[&str]) -> Issuer {
 #[tokio::test]
 async fn serves_the_api_to_tokens_signed_by_the_issuers_keys() {
     let mut setup = Setup::new(issuer_with(&["rsa-1", "ec-1"])).await;
-    let events_queue = setup
-        .world
-        .clients
-        .sqs
-        .create_queue()
-        .queue_name(format!("events-{}", uuid::Uuid::new_v4().simple()))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    setup.events_queue = Some(events_queue.clone());
+    setup.events_to_a_queue().await;
     let server = setup.start().await;
     let health = server.get(None, "/health").await;
     assert_eq!(health.status, 200, "{}", health.text);
@@ -518,31 +553,13 @@ async fn serves_the_api_to_tokens_signed_by_the_issuers_keys() {
     assert_eq!(hidden.status, 404, "{}", hidden.text);
 
     // The outcome events went to the queue the portal reads, typed as on a topic.
-    let received = setup
-        .world
-        .clients
-        .sqs
-        .receive_message()
-        .queue_url(&events_queue)
-        .max_number_of_messages(10)
-        .message_attribute_names("All")
-        .send()
+    let mut kinds: Vec<(String, String)> = setup
+        .received_events()
         .await
-        .unwrap()
-        .messages
-        .unwrap_or_default();
-    let mut kinds: Vec<(String, String)> = received
-        .iter()
-        .map(|m| {
-            let event: Value = serde_json::from_str(m.body().unwrap_or("")).unwrap();
-            let attribute = m
-                .message_attributes()
-                .and_then(|a| a.get("type"))
-                .and_then(|v| v.string_value())
-                .unwrap_or_default()
-                .to_owned();
+        .into_iter()
+        .map(|(event, attribute)| {
             assert_eq!(event["application_id"], id.as_str(), "{event}");
-            assert!(!m.body().unwrap_or("").contains(&phone[2..]), "{event}");
+            assert!(!event.to_string().contains(&phone[2..]), "{event}");
             (
                 event["type"].as_str().unwrap_or_default().to_owned(),
                 attribute,
@@ -757,18 +774,7 @@ async fn consumes_the_review_queue(protocol: &'static str) {
     setup.sqs_protocol = protocol;
     let proxy = SlowProxy::start(&stack().moto_endpoint).await;
     setup.sqs = proxy.address.clone();
-    let events_queue = setup
-        .world
-        .clients
-        .sqs
-        .create_queue()
-        .queue_name(format!("events-{}", uuid::Uuid::new_v4().simple()))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    setup.events_queue = Some(events_queue.clone());
+    setup.events_to_a_queue().await;
     let server = setup.start().await;
     // A message the worker cannot read, beside a real review.
     let sqs = &setup.world.clients.sqs;
@@ -877,24 +883,7 @@ async fn consumes_the_review_queue(protocol: &'static str) {
     // The outcome's events reached the events queue, typed.
     let mut kinds = Vec::new();
     while kinds.len() < 4 && started.elapsed() < Duration::from_secs(30) {
-        let received = sqs
-            .receive_message()
-            .queue_url(&events_queue)
-            .max_number_of_messages(10)
-            .message_attribute_names("All")
-            .send()
-            .await
-            .unwrap()
-            .messages
-            .unwrap_or_default();
-        for m in &received {
-            let event: Value = serde_json::from_str(m.body().unwrap_or("")).unwrap();
-            let attribute = m
-                .message_attributes()
-                .and_then(|a| a.get("type"))
-                .and_then(|v| v.string_value())
-                .unwrap_or_default()
-                .to_owned();
+        for (event, attribute) in setup.received_events().await {
             assert_eq!(event["type"].as_str(), Some(attribute.as_str()), "{event}");
             kinds.push(attribute);
         }
