@@ -236,7 +236,9 @@ impl Setup {
 
     /// The events on the events queue now (up to 10): each body and its `type` attribute.
     async fn received_events(&self) -> Vec<(Value, String)> {
-        let queue = self.events_queue.as_deref().expect("events to a queue");
+        let Some(queue) = self.events_queue.as_deref() else {
+            panic!("the events go to a topic, not a queue");
+        };
         self.world
             .clients
             .sqs
