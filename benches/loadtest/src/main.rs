@@ -100,6 +100,78 @@ fn setting(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// CPU time so far, in milliseconds: this process's (the driver, corpnum's handlers and
+/// both sides' SDK clients) and the whole machine's (busy time over all cores, so the
+/// stack's too). Linux's /proc counts in USER_HZ ticks, 100 a second.
+#[derive(Clone, Copy, Default)]
+struct Cpu {
+    process: f64,
+    machine: f64,
+}
+
+impl Cpu {
+    fn now() -> Self {
+        let ticks = |fields: &[&str]| -> f64 {
+            fields
+                .iter()
+                .filter_map(|f| f.parse::<f64>().ok())
+                .sum::<f64>()
+                * 10.0
+        };
+        let process = std::fs::read_to_string("/proc/self/stat")
+            .ok()
+            .and_then(|stat| {
+                // Fields after the command name (which is in parentheses): utime, stime
+                // are the 12th and 13th.
+                let rest = stat.rsplit_once(')')?.1.to_owned();
+                let fields: Vec<&str> = rest.split_whitespace().collect();
+                Some(ticks(&fields[11..13]))
+            })
+            .unwrap_or(f64::NAN);
+        let machine = std::fs::read_to_string("/proc/stat")
+            .ok()
+            .and_then(|stat| {
+                let line = stat.lines().next()?.to_owned();
+                let fields: Vec<&str> = line.split_whitespace().skip(1).collect();
+                // user nice system idle iowait irq softirq steal: all but idle and iowait.
+                let busy: Vec<&str> = fields
+                    .iter()
+                    .take(8)
+                    .enumerate()
+                    .filter(|(i, _)| *i != 3 && *i != 4)
+                    .map(|(_, f)| *f)
+                    .collect();
+                Some(ticks(&busy))
+            })
+            .unwrap_or(f64::NAN);
+        Self { process, machine }
+    }
+
+    fn since(self, start: Self) -> Self {
+        Self {
+            process: self.process - start.process,
+            machine: self.machine - start.machine,
+        }
+    }
+
+    fn add(&mut self, other: Self) {
+        self.process += other.process;
+        self.machine += other.machine;
+    }
+}
+
+/// How many times the status reads alone go over the applications made.
+const READ_PASSES: usize = 4;
+
+/// One round's status p50, marked with whose round it was.
+fn round_figure(corpnum: bool, samples: &Samples) -> String {
+    format!(
+        "{} {:.1}",
+        if corpnum { "c" } else { "f" },
+        percentile(&samples.status, 50)
+    )
+}
+
 /// Distinct numbers for every flow of the run.
 struct Numbers {
     base: u64,
@@ -329,6 +401,34 @@ impl Floor {
         )
         .await
         .is_ok()
+    }
+
+    /// An application's partition: its items, and their names and values in bytes.
+    async fn partition(&self, id: &str) -> (usize, usize) {
+        let items = self
+            .dynamodb
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(format!("APP#{id}")))
+            .consistent_read(true)
+            .send()
+            .await
+            .ok()
+            .and_then(|out| out.items)
+            .unwrap_or_default();
+        let bytes = items
+            .iter()
+            .flat_map(|item| item.iter())
+            .map(|(name, value)| {
+                name.len()
+                    + match value {
+                        AttributeValue::S(v) | AttributeValue::N(v) => v.len(),
+                        _ => 1,
+                    }
+            })
+            .sum();
+        (items.len(), bytes)
     }
 
     /// The application at `revision` in `status`, and the history entry that revision
@@ -634,54 +734,130 @@ async fn main() -> Result<(), Error> {
             async move { floor.flow(phone).await }
         })
     };
-    corpnum_run(0, warm).await;
-    floor_run(warm, warm).await;
-    // Two rounds each, alternating, so a stack that slows as its table grows favours neither.
+    // DynamoDB Local's JIT compiler is still at work long after the first requests (its C1
+    // and C2 threads took a quarter of the CPU of a whole run when the warm-up was one
+    // round each), and the first measured round paid for it: warm both paths twice.
+    let mut by_round = Vec::new();
+    for (round, corpnum) in [true, false, false, true].into_iter().enumerate() {
+        let (samples, _) = if corpnum {
+            corpnum_run(round * warm, warm).await
+        } else {
+            floor_run(round * warm, warm).await
+        };
+        by_round.push(round_figure(corpnum, &samples));
+    }
+    println!(
+        "warm-up, status p50 by round (c corpnum, f floor): {}",
+        by_round.join(", ")
+    );
+    // Four rounds each, in the order corpnum, floor, floor, corpnum, twice: a stack whose
+    // speed drifts during the run (its table grows, its JIT compiler is still at work)
+    // favours neither.
     let (mut ours, mut theirs) = (
         (Samples::default(), Duration::ZERO),
         (Samples::default(), Duration::ZERO),
     );
-    let half = n / 2;
-    let mut offset = 2 * warm;
-    for round in 0..2 {
-        let count = if round == 0 { half } else { n - half };
-        let (samples, elapsed) = corpnum_run(offset, count).await;
-        ours.0.merge(samples);
-        ours.1 += elapsed;
-        let (samples, elapsed) = floor_run(offset + count, count).await;
-        theirs.0.merge(samples);
-        theirs.1 += elapsed;
-        offset += 2 * count;
+    let mut offset = 4 * warm;
+    let order = [true, false, false, true, true, false, false, true];
+    let mut left = (n, n);
+    let mut by_round = Vec::new();
+    for (round, corpnum) in order.into_iter().enumerate() {
+        // This path's share of what it has left over its remaining rounds.
+        let rounds_left = order[round..].iter().filter(|&&o| o == corpnum).count();
+        let remaining = if corpnum { &mut left.0 } else { &mut left.1 };
+        let count = *remaining / rounds_left;
+        *remaining -= count;
+        let (samples, elapsed) = if corpnum {
+            corpnum_run(offset, count).await
+        } else {
+            floor_run(offset, count).await
+        };
+        by_round.push(round_figure(corpnum, &samples));
+        let run = if corpnum { &mut ours } else { &mut theirs };
+        run.0.merge(samples);
+        run.1 += elapsed;
+        offset += count;
     }
     report(n, c, &ours, &theirs);
+    println!("status p50 by round: {}", by_round.join(", "));
 
     // Status reads alone (DynamoDB only, moto idle): what the HTTP hop costs by itself.
-    let made = Arc::new(ours.0.made.clone());
-    let reads = made.len();
-    let (client2, base2) = (client.clone(), base.clone());
-    let ours_reads = drive(reads, c, move |i| {
-        let (client, base, made) = (client2.clone(), base2.clone(), made.clone());
-        async move {
-            let (id, token, _) = &made[i];
-            timed_status_read(&client, &base, id, token).await
-        }
-    })
-    .await;
-    let made = Arc::new(theirs.0.made.clone());
-    let floor2 = floor.clone();
-    let floor_reads = drive(made.len(), c, move |i| {
-        let (floor, made) = (floor2.clone(), made.clone());
-        async move {
-            let mut s = Samples::default();
-            let t = Instant::now();
-            match floor.read(&made[i].0).await {
-                true => s.status.push(t.elapsed()),
-                false => s.errors += 1,
-            }
-            s
-        }
-    })
-    .await;
+    // Again corpnum, floor, floor, corpnum, each over half the applications, read
+    // READ_PASSES times (so the CPU counters, in 10 ms ticks, resolve a read's cost).
+    let (mut ours_reads, mut floor_reads) = (
+        (Samples::default(), Duration::ZERO),
+        (Samples::default(), Duration::ZERO),
+    );
+    let (mut ours_cpu, mut floor_cpu) = (Cpu::default(), Cpu::default());
+    for (round, corpnum) in [true, false, false, true].into_iter().enumerate() {
+        let made = if corpnum {
+            &ours.0.made
+        } else {
+            &theirs.0.made
+        };
+        let half = made.len() / 2;
+        let half = if round < 2 {
+            &made[..half]
+        } else {
+            &made[half..]
+        };
+        let part: Arc<Vec<_>> = Arc::new(
+            std::iter::repeat_n(half, READ_PASSES)
+                .flatten()
+                .cloned()
+                .collect(),
+        );
+        let cpu = Cpu::now();
+        let (samples, elapsed) = if corpnum {
+            let (client, base) = (client.clone(), base.clone());
+            drive(part.len(), c, move |i| {
+                let (client, base, part) = (client.clone(), base.clone(), part.clone());
+                async move {
+                    let (id, token, _) = &part[i];
+                    timed_status_read(&client, &base, id, token).await
+                }
+            })
+            .await
+        } else {
+            let floor = floor.clone();
+            drive(part.len(), c, move |i| {
+                let (floor, part) = (floor.clone(), part.clone());
+                async move {
+                    let mut s = Samples::default();
+                    let t = Instant::now();
+                    match floor.read(&part[i].0).await {
+                        true => s.status.push(t.elapsed()),
+                        false => s.errors += 1,
+                    }
+                    s
+                }
+            })
+            .await
+        };
+        let used = Cpu::now().since(cpu);
+        let (run, cpu) = if corpnum {
+            (&mut ours_reads, &mut ours_cpu)
+        } else {
+            (&mut floor_reads, &mut floor_cpu)
+        };
+        run.0.merge(samples);
+        run.1 += elapsed;
+        cpu.add(used);
+    }
+    let (ours_items, ours_bytes) = floor.partition(&ours.0.made[0].0).await;
+    let (floor_items, floor_bytes) = floor.partition(&theirs.0.made[0].0).await;
+    println!(
+        "an application's partition, as a status read returns it: corpnum {ours_items} items, {ours_bytes} B; floor {floor_items} items, {floor_bytes} B"
+    );
+    let per_read = |cpu: Cpu, run: &(Samples, Duration)| {
+        let reads = run.0.status.len().max(1) as f64;
+        (cpu.process * 1000.0 / reads, cpu.machine * 1000.0 / reads)
+    };
+    let (ours_process, ours_machine) = per_read(ours_cpu, &ours_reads);
+    let (floor_process, floor_machine) = per_read(floor_cpu, &floor_reads);
+    println!(
+        "CPU per status read alone: corpnum {ours_process:.0} µs in this process, {ours_machine:.0} µs machine-wide; floor {floor_process:.0} µs, {floor_machine:.0} µs"
+    );
     let server_reads = server_reads(&world, &ours.0.made, c).await?;
     let rate = |run: &(Samples, Duration)| run.0.status.len() as f64 / run.1.as_secs_f64();
     println!(
