@@ -73,6 +73,10 @@ def main():
         "CORPNUM_OTP_SECRET": "cold-start-benchmark-secret",
         **({"SSL_CERT_FILE": os.environ["SSL_CERT_FILE"]} if os.environ.get("SSL_CERT_FILE") else {}),
     }
+    # As infra/template.yaml deploys them: the SDK's partition table cut to the aws
+    # partition, from a layer. COLDSTART_SDK_PARTITIONS=builtin measures the SDK's own.
+    if os.environ.get("COLDSTART_SDK_PARTITIONS") != "builtin":
+        env["SMITHY_CLIENT_SDK_CUSTOM_PARTITION"] = os.path.join(ROOT, "infra/layers/sdk-partitions/partitions.json")
     hello = os.path.join(ROOT, "target/lambda/hello-lambda/bootstrap")
     binaries = [("hello-lambda (baseline)", hello)] + [
         (f, os.path.join(ROOT, "target/lambda", f, "bootstrap")) for f in FUNCTIONS

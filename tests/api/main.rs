@@ -12,6 +12,7 @@ mod notices;
 mod numbers;
 mod openapi;
 mod otp;
+mod partitions;
 mod personal_data;
 mod replacement;
 mod residency;

@@ -42,7 +42,28 @@ pub const ENV_VARS: &[&str] = &[
     "CORPNUM_METRICS_NAMESPACE",
     "CORPNUM_STORE_RETURNS_ITEMS",
     "CORPNUM_LOCAL",
+    SDK_PARTITIONS,
 ];
+
+/// The SDK's own variable naming a partition table (the regions of each AWS partition and
+/// their DNS suffixes) to use instead of the one compiled into every service crate. Each
+/// crate parses its table, eight partitions with a regular expression each, when its first
+/// client is built; the deployed functions name a table of the `aws` partition alone,
+/// shipped as a layer (`infra/layers/sdk-partitions/partitions.json`), which makes that
+/// parse several times cheaper (docs/operations.md, "Cold start").
+pub const SDK_PARTITIONS: &str = "SMITHY_CLIENT_SDK_CUSTOM_PARTITION";
+
+/// The SDK panics on a partition table it cannot read, at the first client built; this
+/// turns that into a clear start-up error instead.
+pub fn check_sdk_partitions() -> Result<(), ConfigError> {
+    match std::env::var_os(SDK_PARTITIONS) {
+        Some(path) if !std::path::Path::new(&path).is_file() => Err(ConfigError::Invalid(
+            SDK_PARTITIONS,
+            format!("no partition table at {}", path.to_string_lossy()),
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// Variables every deployed function needs.
 pub const REQUIRED_ENV_VARS: &[&str] = &[

@@ -20,6 +20,7 @@ async fn init<const SNS: bool, const QUEUE: bool, const CODES: bool>(
     name: &str,
 ) -> Result<Services, Error> {
     super::telemetry::init();
+    crate::aws::config::check_sdk_partitions()?;
     let sdk = sdk_config().await;
     let settings = Settings::load::<CODES>(&sdk).await?;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &settings.table);

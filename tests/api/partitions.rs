@@ -1,0 +1,157 @@
+//! The partition table the deployed functions name (`SMITHY_CLIENT_SDK_CUSTOM_PARTITION`,
+//! `infra/layers/sdk-partitions/partitions.json`, the `aws` partition alone) resolves every
+//! endpoint the functions call exactly as the SDK's own table does, in every region of the
+//! aws partition, with and without FIPS and dual stack. An SDK upgrade that changes the aws
+//! partition (a new region, a new suffix) fails here until the file is brought up to date.
+//!
+//! Each service crate reads the variable once per process, so the test runs itself twice
+//! as a child process, with and without the variable, and compares what the two printed.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+const CHILD: &str = "CORPNUM_PARTITIONS_CHILD";
+
+fn table() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/layers/sdk-partitions/partitions.json")
+}
+
+/// Every region the table lists, and names only the aws partition's pattern matches.
+fn regions() -> Vec<String> {
+    let text = std::fs::read_to_string(table()).unwrap_or_else(|e| panic!("{e}"));
+    let table: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let partitions = table["partitions"].as_array().cloned().unwrap_or_default();
+    assert_eq!(partitions.len(), 1, "the aws partition alone");
+    assert_eq!(partitions[0]["id"], "aws");
+    let mut regions: Vec<String> = partitions[0]["regions"]
+        .as_object()
+        .map(|r| r.keys().cloned().collect())
+        .unwrap_or_default();
+    assert!(regions.len() > 30 && regions.contains(&"eu-central-1".to_owned()));
+    regions.extend(["eu-north-9", "ap-southeast-12", "mx-central-2"].map(String::from));
+    regions
+}
+
+/// One line per service, region and variant: the URL the SDK's resolver gives.
+async fn resolved() -> Vec<String> {
+    let mut lines = Vec::new();
+    for region in regions() {
+        for (fips, dual) in [(false, false), (true, false), (false, true), (true, true)] {
+            macro_rules! service {
+                ($name:literal, $krate:ident, $extra:expr) => {{
+                    use $krate::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+                    let builder = Params::builder()
+                        .region(&region)
+                        .use_fips(fips)
+                        .use_dual_stack(dual);
+                    let params = ($extra)(builder).build().unwrap_or_else(|e| panic!("{e}"));
+                    let url = match DefaultResolver::new().resolve_endpoint(&params).await {
+                        Ok(endpoint) => endpoint.url().to_owned(),
+                        Err(e) => format!("error: {e}"),
+                    };
+                    lines.push(format!("{} {region} fips={fips} dual={dual} {url}", $name));
+                }};
+            }
+            service!("dynamodb", aws_sdk_dynamodb, |b| b);
+            service!(
+                "dynamodb(account)",
+                aws_sdk_dynamodb,
+                |b: aws_sdk_dynamodb::config::endpoint::ParamsBuilder| b.account_id("123456789012")
+            );
+            service!("sns", aws_sdk_sns, |b| b);
+            service!("sqs", aws_sdk_sqs, |b| b);
+            service!("secretsmanager", aws_sdk_secretsmanager, |b| b);
+        }
+    }
+    lines
+}
+
+fn run_child(with_table: bool) -> Vec<String> {
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+    let mut command = Command::new(exe);
+    command
+        .args([
+            "partitions::the_shipped_table_resolves_as_the_sdks_own",
+            "--exact",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env(CHILD, "1")
+        .env_remove(corpnum::aws::config::SDK_PARTITIONS);
+    if with_table {
+        command.env(corpnum::aws::config::SDK_PARTITIONS, table());
+    }
+    let out = command.output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        // libtest may print its own "test … " before the first line.
+        .filter_map(|l| l.split_once("endpoint: ").map(|(_, rest)| rest.to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_shipped_table_resolves_as_the_sdks_own() {
+    if std::env::var_os(CHILD).is_some() {
+        for line in resolved().await {
+            println!("endpoint: {line}");
+        }
+        return;
+    }
+    let (ours, sdks) = (run_child(true), run_child(false));
+    assert_eq!(ours.len(), regions().len() * 4 * 5, "every line printed");
+    assert!(sdks.iter().any(|l| l
+        == "dynamodb eu-central-1 fips=false dual=false https://dynamodb.eu-central-1.amazonaws.com"));
+    let differ: Vec<_> = ours.iter().zip(&sdks).filter(|(a, b)| a != b).collect();
+    assert!(differ.is_empty(), "resolved differently: {differ:#?}");
+    assert_eq!(ours, sdks);
+}
+
+/// A table the SDK cannot read stops a function at start-up with a clear error, not the
+/// SDK's panic at the first client.
+#[test]
+fn a_missing_table_is_a_start_up_error() {
+    if std::env::var_os(CHILD).is_some() {
+        return;
+    }
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(exe)
+        .args(["partitions::check_in_child", "--exact", "--nocapture"])
+        .env("CORPNUM_PARTITIONS_CHECK", "1")
+        .env(
+            corpnum::aws::config::SDK_PARTITIONS,
+            "/nonexistent/partitions.json",
+        )
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "check: invalid setting SMITHY_CLIENT_SDK_CUSTOM_PARTITION: no partition table at /nonexistent/partitions.json"
+        ),
+        "{stdout}"
+    );
+    let out = Command::new(std::env::current_exe().unwrap_or_else(|e| panic!("{e}")))
+        .args(["partitions::check_in_child", "--exact", "--nocapture"])
+        .env("CORPNUM_PARTITIONS_CHECK", "1")
+        .env(corpnum::aws::config::SDK_PARTITIONS, table())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("check: ok"));
+}
+
+/// Prints what the start-up check says (run by the test above, in a child process).
+#[test]
+fn check_in_child() {
+    if std::env::var_os("CORPNUM_PARTITIONS_CHECK").is_some() {
+        match corpnum::aws::config::check_sdk_partitions() {
+            Ok(()) => println!("check: ok"),
+            Err(e) => println!("check: {e}"),
+        }
+    }
+}
