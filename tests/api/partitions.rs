@@ -113,45 +113,39 @@ async fn the_shipped_table_resolves_as_the_sdks_own() {
 }
 
 /// A table the SDK cannot read stops a function at start-up with a clear error, not the
-/// SDK's panic at the first client.
+/// SDK's panic at the first client. The check reads the process's environment, so it runs
+/// in a child process (this test again, with `CHECK` set), once per path.
 #[test]
 fn a_missing_table_is_a_start_up_error() {
-    if std::env::var_os(CHILD).is_some() {
-        return;
-    }
-    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
-    let out = Command::new(exe)
-        .args(["partitions::check_in_child", "--exact", "--nocapture"])
-        .env("CORPNUM_PARTITIONS_CHECK", "1")
-        .env(
-            corpnum::aws::config::SDK_PARTITIONS,
-            "/nonexistent/partitions.json",
-        )
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains(
-            "check: invalid setting SMITHY_CLIENT_SDK_CUSTOM_PARTITION: no partition table at /nonexistent/partitions.json"
-        ),
-        "{stdout}"
-    );
-    let out = Command::new(std::env::current_exe().unwrap_or_else(|e| panic!("{e}")))
-        .args(["partitions::check_in_child", "--exact", "--nocapture"])
-        .env("CORPNUM_PARTITIONS_CHECK", "1")
-        .env(corpnum::aws::config::SDK_PARTITIONS, table())
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("check: ok"));
-}
-
-/// Prints what the start-up check says (run by the test above, in a child process).
-#[test]
-fn check_in_child() {
-    if std::env::var_os("CORPNUM_PARTITIONS_CHECK").is_some() {
+    const CHECK: &str = "CORPNUM_PARTITIONS_CHECK";
+    if std::env::var_os(CHECK).is_some() {
         match corpnum::aws::config::check_sdk_partitions() {
             Ok(()) => println!("check: ok"),
             Err(e) => println!("check: {e}"),
         }
+        return;
     }
+    let check = |table: PathBuf| {
+        let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+        let out = Command::new(exe)
+            .args([
+                "partitions::a_missing_table_is_a_start_up_error",
+                "--exact",
+                "--nocapture",
+            ])
+            .env(CHECK, "1")
+            .env(corpnum::aws::config::SDK_PARTITIONS, table)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let missing = check(PathBuf::from("/nonexistent/partitions.json"));
+    assert!(
+        missing.contains(
+            "check: invalid setting SMITHY_CLIENT_SDK_CUSTOM_PARTITION: no partition table at /nonexistent/partitions.json"
+        ),
+        "{missing}"
+    );
+    let shipped = check(table());
+    assert!(shipped.contains("check: ok"), "{shipped}");
 }
