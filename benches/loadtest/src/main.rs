@@ -123,16 +123,14 @@ impl Cpu {
             .and_then(|stat| {
                 // Fields after the command name (which is in parentheses): utime, stime
                 // are the 12th and 13th.
-                let rest = stat.rsplit_once(')')?.1.to_owned();
-                let fields: Vec<&str> = rest.split_whitespace().collect();
-                Some(ticks(&fields[11..13]))
+                let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+                Some(ticks(fields.get(11..13)?))
             })
             .unwrap_or(f64::NAN);
         let machine = std::fs::read_to_string("/proc/stat")
             .ok()
             .and_then(|stat| {
-                let line = stat.lines().next()?.to_owned();
-                let fields: Vec<&str> = line.split_whitespace().skip(1).collect();
+                let fields: Vec<&str> = stat.lines().next()?.split_whitespace().skip(1).collect();
                 // user nice system idle iowait irq softirq steal: all but idle and iowait.
                 let busy: Vec<&str> = fields
                     .iter()
@@ -159,6 +157,11 @@ impl Cpu {
         self.machine += other.machine;
     }
 }
+
+/// The order of a pair of rounds of each path (`true`: corpnum), so that a stack whose speed
+/// drifts during the run (DynamoDB Local's JIT compiler still at work, moto's kept messages
+/// piling up) favours neither.
+const ROUNDS: [bool; 4] = [true, false, false, true];
 
 /// How many times the status reads alone go over the applications made.
 const READ_PASSES: usize = 4;
@@ -387,25 +390,9 @@ impl Floor {
         published && recorded
     }
 
-    /// One status read: the application's partition, strongly consistent.
-    async fn read(&self, id: &str) -> bool {
-        timed(
-            "DynamoDB.Query",
-            self.dynamodb
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(format!("APP#{id}")))
-                .consistent_read(true)
-                .send(),
-        )
-        .await
-        .is_ok()
-    }
-
-    /// An application's partition: its items, and their names and values in bytes.
-    async fn partition(&self, id: &str) -> (usize, usize) {
-        let items = self
+    /// The status read's one query: the application's partition, strongly consistent.
+    async fn query_application(&self, id: &str) -> Option<Vec<HashMap<String, AttributeValue>>> {
+        let out = self
             .dynamodb
             .query()
             .table_name(&self.table)
@@ -414,9 +401,20 @@ impl Floor {
             .consistent_read(true)
             .send()
             .await
-            .ok()
-            .and_then(|out| out.items)
-            .unwrap_or_default();
+            .ok()?;
+        Some(out.items.unwrap_or_default())
+    }
+
+    /// One status read, timed.
+    async fn read(&self, id: &str) -> bool {
+        timed("DynamoDB.Query", self.query_application(id))
+            .await
+            .is_some()
+    }
+
+    /// An application's partition: its items, and their names and values in bytes.
+    async fn partition(&self, id: &str) -> (usize, usize) {
+        let items = self.query_application(id).await.unwrap_or_default();
         let bytes = items
             .iter()
             .flat_map(|item| item.iter())
@@ -738,7 +736,7 @@ async fn main() -> Result<(), Error> {
     // and C2 threads took a quarter of the CPU of a whole run when the warm-up was one
     // round each), and the first measured round paid for it: warm both paths twice.
     let mut by_round = Vec::new();
-    for (round, corpnum) in [true, false, false, true].into_iter().enumerate() {
+    for (round, corpnum) in ROUNDS.into_iter().enumerate() {
         let (samples, _) = if corpnum {
             corpnum_run(round * warm, warm).await
         } else {
@@ -750,18 +748,16 @@ async fn main() -> Result<(), Error> {
         "warm-up, status p50 by round (c corpnum, f floor): {}",
         by_round.join(", ")
     );
-    // Four rounds each, in the order corpnum, floor, floor, corpnum, twice: a stack whose
-    // speed drifts during the run (its table grows, its JIT compiler is still at work)
-    // favours neither.
+    // Four rounds each: the ROUNDS order, twice.
     let (mut ours, mut theirs) = (
         (Samples::default(), Duration::ZERO),
         (Samples::default(), Duration::ZERO),
     );
     let mut offset = 4 * warm;
-    let order = [true, false, false, true, true, false, false, true];
+    let order: Vec<bool> = ROUNDS.repeat(2);
     let mut left = (n, n);
     let mut by_round = Vec::new();
-    for (round, corpnum) in order.into_iter().enumerate() {
+    for (round, &corpnum) in order.iter().enumerate() {
         // This path's share of what it has left over its remaining rounds.
         let rounds_left = order[round..].iter().filter(|&&o| o == corpnum).count();
         let remaining = if corpnum { &mut left.0 } else { &mut left.1 };
@@ -782,14 +778,14 @@ async fn main() -> Result<(), Error> {
     println!("status p50 by round: {}", by_round.join(", "));
 
     // Status reads alone (DynamoDB only, moto idle): what the HTTP hop costs by itself.
-    // Again corpnum, floor, floor, corpnum, each over half the applications, read
+    // In the ROUNDS order again, each over half the applications, read
     // READ_PASSES times (so the CPU counters, in 10 ms ticks, resolve a read's cost).
     let (mut ours_reads, mut floor_reads) = (
         (Samples::default(), Duration::ZERO),
         (Samples::default(), Duration::ZERO),
     );
     let (mut ours_cpu, mut floor_cpu) = (Cpu::default(), Cpu::default());
-    for (round, corpnum) in [true, false, false, true].into_iter().enumerate() {
+    for (round, corpnum) in ROUNDS.into_iter().enumerate() {
         let made = if corpnum {
             &ours.0.made
         } else {
@@ -844,11 +840,13 @@ async fn main() -> Result<(), Error> {
         run.1 += elapsed;
         cpu.add(used);
     }
-    let (ours_items, ours_bytes) = floor.partition(&ours.0.made[0].0).await;
-    let (floor_items, floor_bytes) = floor.partition(&theirs.0.made[0].0).await;
-    println!(
-        "an application's partition, as a status read returns it: corpnum {ours_items} items, {ours_bytes} B; floor {floor_items} items, {floor_bytes} B"
-    );
+    if let (Some(ours_app), Some(floor_app)) = (ours.0.made.first(), theirs.0.made.first()) {
+        let (ours_items, ours_bytes) = floor.partition(&ours_app.0).await;
+        let (floor_items, floor_bytes) = floor.partition(&floor_app.0).await;
+        println!(
+            "an application's partition, as a status read returns it: corpnum {ours_items} items, {ours_bytes} B; floor {floor_items} items, {floor_bytes} B"
+        );
+    }
     let per_read = |cpu: Cpu, run: &(Samples, Duration)| {
         let reads = run.0.status.len().max(1) as f64;
         (cpu.process * 1000.0 / reads, cpu.machine * 1000.0 / reads)
