@@ -163,24 +163,26 @@ async fn publish(services: &Services, entry: Option<OutboxEntry>) {
 
 /// One delivery of an entry, by the writer or the sweeper: take the notice if it is free
 /// (a conditional write, so two deliveries never both send it), publish the events not
-/// yet published, send the notice if taken, then record it. Returns the entry as last
-/// known, or `None` if someone else took it first.
+/// yet published, send the notice if taken, then record it. Returns what came of it, or
+/// `None` if someone else took it first.
 async fn deliver(
     services: &Services,
     mut entry: OutboxEntry,
     now: DateTime<Utc>,
-) -> Option<OutboxEntry> {
+) -> Option<Delivery> {
     let token = services.random.uuid();
     let abandoned = entry.abandon_lapsed(now);
     let leased = entry.lease(token, now);
+    // Abandoning a lapsed notice may settle the entry: then this delivery settled it.
+    let mut settled_here = false;
     if abandoned || leased {
         entry.revision += 1;
         match services.store.save_outbox(&entry).await {
-            Ok(()) => {}
+            Ok(()) => settled_here = entry.settled(),
             Err(StoreError::Refused(_)) => return None,
             Err(StoreError::Dependency(error)) => {
                 tracing::error!(outbox = %entry.id, metric = "PublishFailures", error = %error, "could not take the notice");
-                return Some(entry);
+                return Some(Delivery::Pending);
             }
         }
         if abandoned {
@@ -194,7 +196,12 @@ async fn deliver(
         }
         _ => None,
     };
-    Some(record(services, entry, token, published, sent, now).await)
+    Some(
+        match record(services, entry, token, published, sent, now).await {
+            Delivery::SettledElsewhere if settled_here => Delivery::Settled,
+            delivery => delivery,
+        },
+    )
 }
 
 async fn publish_events(services: &Services, entry: &OutboxEntry) -> bool {
@@ -229,9 +236,22 @@ async fn send_notice(
     }
 }
 
-/// Records what one delivery did, over whatever others recorded meanwhile. Returns the
-/// entry as recorded or, if that could not be recorded, this delivery's view of it marked
-/// unsettled (the stored entry is, and the sweeper takes it up again).
+/// What one delivery came to. An entry is settled by exactly one delivery: the one whose
+/// record made it so. Another that finds it settled (events go out at least once, so two
+/// can both publish them) reports it as settled by someone else.
+#[derive(Debug)]
+enum Delivery {
+    /// This delivery's record settled the entry.
+    Settled,
+    /// Found settled by another delivery.
+    SettledElsewhere,
+    /// Still unsettled (or not known to be); the sweeper takes it up again.
+    Pending,
+}
+
+/// Records what one delivery did, over whatever others recorded meanwhile. If that
+/// could not be recorded, the entry is pending: the stored entry is unsettled, and the
+/// sweeper takes it up again.
 async fn record(
     services: &Services,
     entry: OutboxEntry,
@@ -239,10 +259,8 @@ async fn record(
     published: bool,
     sent: Option<SendOutcome>,
     now: DateTime<Utc>,
-) -> OutboxEntry {
+) -> Delivery {
     let id = entry.id;
-    let mut unrecorded = entry.clone();
-    unrecorded.record(published, token, sent, now);
     let mut known = Some(entry);
     for _ in 0..MAX_OPTIMISTIC_TRIES {
         let mut current = match known.take() {
@@ -259,11 +277,17 @@ async fn record(
         let before = current.clone();
         current.record(published, token, sent, now);
         if current == before {
-            return current;
+            return if current.settled() {
+                Delivery::SettledElsewhere
+            } else {
+                Delivery::Pending
+            };
         }
         current.revision += 1;
         match services.store.save_outbox(&current).await {
-            Ok(()) => return current,
+            Ok(()) if current.settled() && !before.settled() => return Delivery::Settled,
+            Ok(()) if current.settled() => return Delivery::SettledElsewhere,
+            Ok(()) => return Delivery::Pending,
             Err(StoreError::Refused(_)) => {}
             Err(StoreError::Dependency(error)) => {
                 tracing::error!(outbox = %id, error = %error, "could not record the delivery");
@@ -271,8 +295,7 @@ async fn record(
             }
         }
     }
-    unrecorded.events_published = false;
-    unrecorded
+    Delivery::Pending
 }
 
 /// The sweeper's outbox job: delivers again every entry that is due and not settled,
@@ -305,9 +328,9 @@ pub(super) async fn republish(
             left = left.saturating_sub(1);
             let created = entry.created_at;
             match deliver(services, entry, now).await {
-                None => report.skipped += 1,
-                Some(entry) if entry.settled() => report.outbox_delivered += 1,
-                Some(_) => {
+                None | Some(Delivery::SettledElsewhere) => report.skipped += 1,
+                Some(Delivery::Settled) => report.outbox_delivered += 1,
+                Some(Delivery::Pending) => {
                     report.outbox_pending += 1;
                     oldest = Some(oldest.map_or(created, |o| o.min(created)));
                 }
