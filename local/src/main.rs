@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use axum::serve::ListenerExt as _;
 use corpnum_local::setup::Resources;
 use corpnum_local::stack::{LocalStack, StackConfig};
 use corpnum_local::{Endpoints, World, host, jobs, jwt};
@@ -90,6 +91,10 @@ async fn serve() -> Result<(), Error> {
     );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", api_port)).await?;
     tracing::info!(url = %format!("http://127.0.0.1:{api_port}"), "corpnum API listening; Ctrl-C stops everything");
+    // Small JSON answers go out at once, not after the client's delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, host::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_config::timeout::TimeoutConfig;
+use axum::serve::ListenerExt as _;
 use corpnum::app::Services;
 use corpnum::aws::config::{Clients, Settings};
 use tokio::sync::watch;
@@ -172,6 +173,10 @@ pub async fn serve(
         tracing::info!("shutting down: no new connections; finishing what is in flight");
         let _ = stop_tx.send(true);
     };
+    // Small JSON answers go out at once, not after the client's delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let mut serving = tokio::spawn(async move {
         axum::serve(listener, router)
             .with_graceful_shutdown(signalled)

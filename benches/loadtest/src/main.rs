@@ -1,15 +1,19 @@
 //! `make loadtest`: corpnum under load on the local stack, beside its floor.
 //!
-//! It starts its own DynamoDB Local and moto, serves every route with the local host (the
-//! API Gateway stand-in, the same handlers the functions run), and drives `LOADTEST_N` flows
-//! (default 400) at concurrency `LOADTEST_C` (default 16): a submission, a status read and
-//! the code's confirmation, each from its own organization for its own number. Then, in the
-//! same run against the same stack, it makes the same AWS calls directly with the SDK (the
-//! floor): for a submission one transaction of the same items, the event's publish and the
-//! outbox's record, and the SMS; for a status read one query; for a confirmation one query,
+//! It starts its own DynamoDB Local and moto, and drives `LOADTEST_N` flows (default 400)
+//! at concurrency `LOADTEST_C` (default 16) through the local host's router (the API
+//! Gateway stand-in: its gateway event and token check, then the same handlers the
+//! functions run), called in this process as API Gateway hands a Lambda its event: a
+//! submission, a status read and the code's confirmation, each from its own organization
+//! for its own number. In the same run against the same stack, it makes the same AWS calls
+//! directly with the SDK (the floor): for a submission one transaction of the same items,
+//! the event's publish and the outbox's record, and the SMS; for a status read one query; for a confirmation one query,
 //! one transaction, the event's publish and record, and the enqueue (the calls
-//! `tests/api/round_trips.rs` counts). It prints p50/p99 per route and the flows per second
-//! of both, with their ratios (SPEC 10: throughput >= 0.9x the floor, p50 <= 1.2x).
+//! `tests/api/round_trips.rs` counts). It prints p50/p99 per route (from a run that
+//! alternates both paths' flows on the same clients) and the flows per second of each
+//! path alone, with their ratios (SPEC 10: throughput >= 0.9x the floor, p50 <= 1.2x).
+//! Then status reads alone: in this process, over HTTP to the local host's socket, and
+//! through `corpnum-server`, each beside the floor's query.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -18,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
+use axum::serve::ListenerExt as _;
 use corpnum::domain::PhoneNumber;
 use corpnum::ports::{DependencyError, SmsSender};
 use corpnum_local::setup::Resources;
@@ -186,11 +191,44 @@ impl Numbers {
     }
 }
 
+/// What a run collects: samples that merge, and a task that failed to finish.
+trait Collect: Default + Send + 'static {
+    fn merge(&mut self, other: Self);
+    fn fail(&mut self);
+}
+
+impl Collect for Samples {
+    fn merge(&mut self, other: Self) {
+        Samples::merge(self, other);
+    }
+    fn fail(&mut self) {
+        self.errors += 1;
+    }
+}
+
+/// The samples of both paths from one run that mixes their flows.
+#[derive(Default)]
+struct Paired {
+    corpnum: Samples,
+    floor: Samples,
+}
+
+impl Collect for Paired {
+    fn merge(&mut self, other: Self) {
+        self.corpnum.merge(other.corpnum);
+        self.floor.merge(other.floor);
+    }
+    fn fail(&mut self) {
+        self.corpnum.errors += 1;
+    }
+}
+
 /// Runs `flow(i)` for i in 0..n on `c` tasks; returns the samples and the wall time.
-async fn drive<F, Fut>(n: usize, c: usize, flow: F) -> (Samples, Duration)
+async fn drive<T, F, Fut>(n: usize, c: usize, flow: F) -> (T, Duration)
 where
+    T: Collect,
     F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Samples> + Send,
+    Fut: std::future::Future<Output = T> + Send,
 {
     let next = Arc::new(AtomicUsize::new(0));
     let flow = Arc::new(flow);
@@ -199,7 +237,7 @@ where
     for _ in 0..c {
         let (next, flow) = (next.clone(), flow.clone());
         tasks.push(tokio::spawn(async move {
-            let mut samples = Samples::default();
+            let mut samples = T::default();
             loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 if i >= n {
@@ -209,37 +247,92 @@ where
             }
         }));
     }
-    let mut all = Samples::default();
+    let mut all = T::default();
     for task in tasks {
         match task.await {
             Ok(samples) => all.merge(samples),
-            Err(_) => all.errors += 1,
+            Err(_) => all.fail(),
         }
     }
     (all, started.elapsed())
 }
 
-/// One corpnum flow through the HTTP API.
-async fn corpnum_flow(
+/// How the driver reaches the API: over HTTP to the local host, or by calling the host's
+/// router in this process (as API Gateway hands a Lambda its event, with no socket).
+#[derive(Clone)]
+struct Api {
     client: reqwest::Client,
     base: String,
-    tee: Arc<Tee>,
-    phone: String,
-) -> Samples {
+    router: Option<axum::Router>,
+}
+
+impl Api {
+    /// One call; its status and body, `None` if it never got an answer.
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Option<(u16, Vec<u8>)> {
+        match &self.router {
+            Some(router) => {
+                use tower::ServiceExt;
+                let request = axum::http::Request::builder()
+                    .method(method)
+                    .uri(path)
+                    .header("authorization", format!("Bearer {token}"))
+                    .header("content-type", "application/json")
+                    .body(match body {
+                        Some(b) => axum::body::Body::from(b.to_string()),
+                        None => axum::body::Body::empty(),
+                    })
+                    .ok()?;
+                let response = router.clone().oneshot(request).await.ok()?;
+                let status = response.status().as_u16();
+                let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                    .await
+                    .ok()?;
+                Some((status, bytes.to_vec()))
+            }
+            None => {
+                let url = format!("{}{path}", self.base);
+                let request = match method {
+                    "POST" => self.client.post(url),
+                    _ => self.client.get(url),
+                };
+                let request = request.bearer_auth(token);
+                let request = match body {
+                    Some(b) => request.json(&b),
+                    None => request,
+                };
+                let response = request.send().await.ok()?;
+                let status = response.status().as_u16();
+                let bytes = response.bytes().await.ok()?;
+                Some((status, bytes.to_vec()))
+            }
+        }
+    }
+}
+
+/// One corpnum flow through the API.
+async fn corpnum_flow(api: Api, tee: Arc<Tee>, phone: String) -> Samples {
     let mut s = Samples::default();
     let org = Org::random();
     let token = org_token(&org);
     let t = Instant::now();
-    let submitted = client
-        .post(format!("{base}/v1/applications"))
-        .bearer_auth(&token)
-        .json(&application_body(&org, &phone))
-        .send()
-        .await;
-    let id = match submitted {
-        Ok(r) if r.status() == 201 => {
-            let body: Value = r.json().await.unwrap_or(Value::Null);
+    let id = match api
+        .call(
+            "POST",
+            "/v1/applications",
+            &token,
+            Some(application_body(&org, &phone)),
+        )
+        .await
+    {
+        Some((201, body)) => {
             s.submit.push(t.elapsed());
+            let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             let id = body["id"].as_str().unwrap_or_default().to_owned();
             s.made.push((id.clone(), token.clone(), org.inn.clone()));
             id
@@ -250,16 +343,11 @@ async fn corpnum_flow(
         }
     };
     let t = Instant::now();
-    match client
-        .get(format!("{base}/v1/applications/{id}"))
-        .bearer_auth(&token)
-        .send()
+    match api
+        .call("GET", &format!("/v1/applications/{id}"), &token, None)
         .await
     {
-        Ok(r) if r.status() == 200 => {
-            let _ = r.bytes().await;
-            s.status.push(t.elapsed());
-        }
+        Some((200, _)) => s.status.push(t.elapsed()),
         _ => s.errors += 1,
     }
     let code = tee
@@ -270,17 +358,16 @@ async fn corpnum_flow(
         .cloned()
         .unwrap_or_default();
     let t = Instant::now();
-    match client
-        .post(format!("{base}/v1/applications/{id}/otp"))
-        .bearer_auth(&token)
-        .json(&json!({ "code": code }))
-        .send()
+    match api
+        .call(
+            "POST",
+            &format!("/v1/applications/{id}/otp"),
+            &token,
+            Some(json!({ "code": code })),
+        )
         .await
     {
-        Ok(r) if r.status() == 200 => {
-            let _ = r.bytes().await;
-            s.verify.push(t.elapsed());
-        }
+        Some((200, _)) => s.verify.push(t.elapsed()),
         _ => s.errors += 1,
     }
     s
@@ -605,19 +692,29 @@ impl Floor {
     }
 }
 
-fn report(n: usize, c: usize, corpnum: &(Samples, Duration), floor: &(Samples, Duration)) {
+/// The table: latencies from the mixed run, throughput from the rounds of each path alone.
+fn report(
+    n: usize,
+    c: usize,
+    latency: &Paired,
+    corpnum: &(Samples, Duration),
+    floor: &(Samples, Duration),
+) {
     println!(
-        "corpnum load test: {n} flows (submit, status, verify) at concurrency {c}, {} cores",
+        "corpnum load test: {n} flows of each path (submit, status, verify) at concurrency {c}, {} cores",
         std::thread::available_parallelism().map_or(0, |p| p.get())
+    );
+    println!(
+        "latency: both paths' flows alternating on the same {c} clients, so both meet the same stack at the same moment"
     );
     println!(
         "{:<10} {:>12} {:>12}   {:>12} {:>12}   {:>9} {:>9}",
         "route", "corpnum p50", "p99", "floor p50", "p99", "p50 ratio", "p99 ratio"
     );
     let rows: [(&str, &[Duration], &[Duration]); 3] = [
-        ("submit", &corpnum.0.submit, &floor.0.submit),
-        ("status", &corpnum.0.status, &floor.0.status),
-        ("verify", &corpnum.0.verify, &floor.0.verify),
+        ("submit", &latency.corpnum.submit, &latency.floor.submit),
+        ("status", &latency.corpnum.status, &latency.floor.status),
+        ("verify", &latency.corpnum.verify, &latency.floor.verify),
     ];
     for (route, ours, base) in rows {
         let (p50, p99) = (percentile(ours, 50), percentile(ours, 99));
@@ -637,8 +734,13 @@ fn report(n: usize, c: usize, corpnum: &(Samples, Duration), floor: &(Samples, D
         ours / base
     );
     println!(
+        "(throughput: each path alone at concurrency {c}, {} flows each, in rounds c f f c)",
+        corpnum.0.verify.len()
+    );
+    println!(
         "errors     corpnum {}, floor {} (targets: throughput >= 0.90x, p50 <= 1.20x)",
-        corpnum.0.errors, floor.0.errors
+        corpnum.0.errors + latency.corpnum.errors,
+        floor.0.errors + latency.floor.errors
     );
     let calls = std::mem::take(&mut *CALLS.lock().unwrap_or_else(|e| e.into_inner()));
     let mut kinds: Vec<&str> = calls.iter().map(|(k, _)| *k).collect();
@@ -688,8 +790,13 @@ async fn main() -> Result<(), Error> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let router = host::router(world.host_state(JWT_SECRET));
+    let serving = router.clone();
+    // As `make run` serves: no Nagle delay on the answers.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
+        let _ = axum::serve(listener, serving).await;
     });
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(c)
@@ -713,16 +820,15 @@ async fn main() -> Result<(), Error> {
 
     // Warm both paths (connections, DynamoDB Local's JIT), then measure each in turn.
     let warm = 4 * c;
+    let api = Api {
+        client: client.clone(),
+        base: base.clone(),
+        router: Some(router.clone()),
+    };
     let corpnum_run = |offset: usize, count: usize| {
-        let (client, base, tee, numbers) =
-            (client.clone(), base.clone(), tee.clone(), numbers.clone());
+        let (api, tee, numbers) = (api.clone(), tee.clone(), numbers.clone());
         drive(count, c, move |i| {
-            corpnum_flow(
-                client.clone(),
-                base.clone(),
-                tee.clone(),
-                numbers.phone(offset + i),
-            )
+            corpnum_flow(api.clone(), tee.clone(), numbers.phone(offset + i))
         })
     };
     let floor_run = |offset: usize, count: usize| {
@@ -748,14 +854,15 @@ async fn main() -> Result<(), Error> {
         "warm-up, status p50 by round (c corpnum, f floor): {}",
         by_round.join(", ")
     );
-    // Four rounds each: the ROUNDS order, twice.
+    let mut offset = 4 * warm;
+    // Throughput: each path alone, N/2 flows each over two rounds in the ROUNDS order
+    // (shorter rounds would count their ramp-down, when fewer than C flows are left).
     let (mut ours, mut theirs) = (
         (Samples::default(), Duration::ZERO),
         (Samples::default(), Duration::ZERO),
     );
-    let mut offset = 4 * warm;
-    let order: Vec<bool> = ROUNDS.repeat(2);
-    let mut left = (n, n);
+    let order: Vec<bool> = ROUNDS.to_vec();
+    let mut left = (n / 2, n / 2);
     let mut by_round = Vec::new();
     for (round, &corpnum) in order.iter().enumerate() {
         // This path's share of what it has left over its remaining rounds.
@@ -774,8 +881,36 @@ async fn main() -> Result<(), Error> {
         run.1 += elapsed;
         offset += count;
     }
-    report(n, c, &ours, &theirs);
-    println!("status p50 by round: {}", by_round.join(", "));
+    // Latency: N flows of each path, alternating on the same clients. Rounds of one path
+    // at a time met a stack still speeding up (DynamoDB Local's JIT compiler kept at it
+    // for the whole first measured round, whoever ran it); flows mixed this way meet the
+    // same stack at the same moment, whatever its drift.
+    let (latency, _) = {
+        let (api, tee, numbers, floor) = (api.clone(), tee.clone(), numbers.clone(), floor.clone());
+        drive(2 * n, c, move |i| {
+            let (api, tee, floor) = (api.clone(), tee.clone(), floor.clone());
+            let phone = numbers.phone(offset + i);
+            async move {
+                if i % 2 == 0 {
+                    Paired {
+                        corpnum: corpnum_flow(api, tee, phone).await,
+                        floor: Samples::default(),
+                    }
+                } else {
+                    Paired {
+                        corpnum: Samples::default(),
+                        floor: floor.flow(phone).await,
+                    }
+                }
+            }
+        })
+        .await
+    };
+    report(n, c, &latency, &ours, &theirs);
+    println!("status p50 by throughput round: {}", by_round.join(", "));
+    // The reads below go over every application either run made.
+    ours.0.made.extend(latency.corpnum.made);
+    theirs.0.made.extend(latency.floor.made);
 
     // Status reads alone (DynamoDB only, moto idle): what the HTTP hop costs by itself.
     // In the ROUNDS order again, each over half the applications, read
@@ -805,12 +940,12 @@ async fn main() -> Result<(), Error> {
         );
         let cpu = Cpu::now();
         let (samples, elapsed) = if corpnum {
-            let (client, base) = (client.clone(), base.clone());
+            let api = api.clone();
             drive(part.len(), c, move |i| {
-                let (client, base, part) = (client.clone(), base.clone(), part.clone());
+                let (api, part) = (api.clone(), part.clone());
                 async move {
                     let (id, token, _) = &part[i];
-                    timed_status_read(&client, &base, id, token).await
+                    timed_status_read(&api, id, token).await
                 }
             })
             .await
@@ -856,6 +991,7 @@ async fn main() -> Result<(), Error> {
     println!(
         "CPU per status read alone: corpnum {ours_process:.0} µs in this process, {ours_machine:.0} µs machine-wide; floor {floor_process:.0} µs, {floor_machine:.0} µs"
     );
+    let host_reads = host_reads(&client, &base, &ours.0.made, c).await?;
     let server_reads = server_reads(&world, &ours.0.made, c).await?;
     let rate = |run: &(Samples, Duration)| run.0.status.len() as f64 / run.1.as_secs_f64();
     println!(
@@ -870,6 +1006,14 @@ async fn main() -> Result<(), Error> {
         rate(&ours_reads) / rate(&floor_reads),
     );
     println!(
+        "status reads alone over HTTP to the local host (the socket API Gateway stands in for): p50 {:.1} ms p99 {:.1} ms {:.0}/s; p50 {:.2}x the floor, throughput {:.2}x",
+        percentile(&host_reads.0.status, 50),
+        percentile(&host_reads.0.status, 99),
+        rate(&host_reads),
+        percentile(&host_reads.0.status, 50) / percentile(&floor_reads.0.status, 50),
+        rate(&host_reads) / rate(&floor_reads),
+    );
+    println!(
         "status reads alone through corpnum-server (no gateway event; RS256 tokens checked against a JWKS): p50 {:.1} ms p99 {:.1} ms {:.0}/s; p50 {:.2}x the floor, throughput {:.2}x",
         percentile(&server_reads.0.status, 50),
         percentile(&server_reads.0.status, 99),
@@ -882,20 +1026,46 @@ async fn main() -> Result<(), Error> {
     Ok(())
 }
 
-/// One status read over HTTP, timed.
-async fn timed_status_read(client: &reqwest::Client, base: &str, id: &str, token: &str) -> Samples {
+/// The status reads of `made` once each, over HTTP to the local host's socket (what
+/// `make run` serves), after warming its connections.
+async fn host_reads(
+    client: &reqwest::Client,
+    base: &str,
+    made: &[(String, String, String)],
+    c: usize,
+) -> Result<(Samples, Duration), Error> {
+    let api = Api {
+        client: client.clone(),
+        base: base.to_owned(),
+        router: None,
+    };
+    for (id, token, _) in made.iter().take(c) {
+        let _ = timed_status_read(&api, id, token).await;
+    }
+    let made: Arc<Vec<(String, String, String)>> = Arc::new(made.to_vec());
+    let run = drive(made.len(), c, move |i| {
+        let (api, made) = (api.clone(), made.clone());
+        async move {
+            let (id, token, _) = &made[i];
+            timed_status_read(&api, id, token).await
+        }
+    })
+    .await;
+    if run.0.errors > 0 {
+        return Err(format!("{} status reads over HTTP failed", run.0.errors).into());
+    }
+    Ok(run)
+}
+
+/// One status read through `api`, timed.
+async fn timed_status_read(api: &Api, id: &str, token: &str) -> Samples {
     let mut s = Samples::default();
     let t = Instant::now();
-    match client
-        .get(format!("{base}/v1/applications/{id}"))
-        .bearer_auth(token)
-        .send()
+    match api
+        .call("GET", &format!("/v1/applications/{id}"), token, None)
         .await
     {
-        Ok(r) if r.status() == 200 => {
-            let _ = r.bytes().await;
-            s.status.push(t.elapsed());
-        }
+        Some((200, _)) => s.status.push(t.elapsed()),
         _ => s.errors += 1,
     }
     s
@@ -985,11 +1155,16 @@ async fn server_reads(
             .send()
             .await;
     }
+    let api = Api {
+        client,
+        base,
+        router: None,
+    };
     let run = drive(reads.len(), c, move |i| {
-        let (client, base, reads) = (client.clone(), base.clone(), reads.clone());
+        let (api, reads) = (api.clone(), reads.clone());
         async move {
             let (id, token) = &reads[i];
-            timed_status_read(&client, &base, id, token).await
+            timed_status_read(&api, id, token).await
         }
     })
     .await;
