@@ -1005,21 +1005,23 @@ async fn main() -> Result<(), Error> {
         percentile(&ours_reads.0.status, 50) / percentile(&floor_reads.0.status, 50),
         rate(&ours_reads) / rate(&floor_reads),
     );
-    println!(
-        "status reads alone over HTTP to the local host (the socket API Gateway stands in for): p50 {:.1} ms p99 {:.1} ms {:.0}/s; p50 {:.2}x the floor, throughput {:.2}x",
-        percentile(&host_reads.0.status, 50),
-        percentile(&host_reads.0.status, 99),
-        rate(&host_reads),
-        percentile(&host_reads.0.status, 50) / percentile(&floor_reads.0.status, 50),
-        rate(&host_reads) / rate(&floor_reads),
+    let beside_floor = |what: &str, run: &(Samples, Duration)| {
+        println!(
+            "status reads alone {what}: p50 {:.1} ms p99 {:.1} ms {:.0}/s; p50 {:.2}x the floor, throughput {:.2}x",
+            percentile(&run.0.status, 50),
+            percentile(&run.0.status, 99),
+            rate(run),
+            percentile(&run.0.status, 50) / percentile(&floor_reads.0.status, 50),
+            rate(run) / rate(&floor_reads),
+        );
+    };
+    beside_floor(
+        "over HTTP to the local host (the socket API Gateway stands in for)",
+        &host_reads,
     );
-    println!(
-        "status reads alone through corpnum-server (no gateway event; RS256 tokens checked against a JWKS): p50 {:.1} ms p99 {:.1} ms {:.0}/s; p50 {:.2}x the floor, throughput {:.2}x",
-        percentile(&server_reads.0.status, 50),
-        percentile(&server_reads.0.status, 99),
-        rate(&server_reads),
-        percentile(&server_reads.0.status, 50) / percentile(&floor_reads.0.status, 50),
-        rate(&server_reads) / rate(&floor_reads),
+    beside_floor(
+        "through corpnum-server (no gateway event; RS256 tokens checked against a JWKS)",
+        &server_reads,
     );
     server.abort();
     stack.stop();
