@@ -2,6 +2,9 @@
 //! Gateway would: it checks the JWT, builds the API Gateway v2 event, and lets
 //! `lambda_http` parse it exactly as it does in Lambda.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::sync::Arc;
 
 use axum::Router;
@@ -14,6 +17,7 @@ use corpnum::api::routes::{Resolution, percent_decode, query_pairs, resolve};
 use corpnum::api::{Function, MAX_BODY_BYTES};
 use corpnum::app::Services;
 use http_body_util::BodyExt;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::jwt;
@@ -82,80 +86,142 @@ fn claims(headers: &http::HeaderMap, secret: &str) -> Option<Map<String, Value>>
     jwt::verify(token.trim(), secret, Utc::now().timestamp()).ok()
 }
 
-/// The API Gateway HTTP API (payload 2.0) event for one request.
+/// The API Gateway HTTP API (payload 2.0) event for one request, as the JSON text Lambda
+/// hands a function. Written straight from borrowed fields (no `Value` tree): this is the
+/// gateway's work, which in a deployment is not on the functions' CPU.
 pub fn gateway_event(
     parts: &http::request::Parts,
     body: &[u8],
     route_key: &str,
     path_params: &Map<String, Value>,
     claims: Option<Map<String, Value>>,
-) -> Value {
-    let mut headers = Map::new();
+) -> String {
+    // Repeated headers arrive joined with commas, as API Gateway joins them.
+    let mut headers: BTreeMap<&str, Cow<'_, str>> = BTreeMap::new();
     for (name, value) in &parts.headers {
-        let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        headers
-            .entry(name.as_str().to_owned())
-            .and_modify(|e| {
-                if let Value::String(s) = e {
-                    s.push(',');
-                    s.push_str(&v);
-                }
-            })
-            .or_insert(Value::String(v));
+        let v = String::from_utf8_lossy(value.as_bytes());
+        match headers.entry(name.as_str()) {
+            Entry::Vacant(e) => {
+                e.insert(v);
+            }
+            Entry::Occupied(mut e) => {
+                let joined = e.get_mut().to_mut();
+                joined.push(',');
+                joined.push_str(&v);
+            }
+        }
     }
     let query = parts.uri.query().unwrap_or("");
-    let query_params: Map<String, Value> = query_pairs(query)
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
+    let query_params: BTreeMap<String, String> = query_pairs(query).into_iter().collect();
     let now = Utc::now();
     let (body, base64) = match std::str::from_utf8(body) {
-        Ok(text) => (text.to_owned(), false),
+        Ok(text) => (Cow::Borrowed(text), false),
         Err(_) => {
             use base64::Engine;
-            (base64::engine::general_purpose::STANDARD.encode(body), true)
+            (
+                Cow::Owned(base64::engine::general_purpose::STANDARD.encode(body)),
+                true,
+            )
         }
     };
-    let mut context = json!({
-        "accountId": "000000000000",
-        "apiId": "local",
-        "domainName": "127.0.0.1",
-        "domainPrefix": "local",
-        "http": {
-            "method": parts.method.as_str(),
-            "path": parts.uri.path(),
-            "protocol": "HTTP/1.1",
-            "sourceIp": "127.0.0.1",
-            "userAgent": parts.headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or(""),
+    let path = parts.uri.path();
+    let event = Event {
+        version: "2.0",
+        route_key,
+        raw_path: path,
+        raw_query_string: query,
+        headers,
+        request_context: Context {
+            account_id: "000000000000",
+            api_id: "local",
+            domain_name: "127.0.0.1",
+            domain_prefix: "local",
+            http: EventHttp {
+                method: parts.method.as_str(),
+                path,
+                protocol: "HTTP/1.1",
+                source_ip: "127.0.0.1",
+                user_agent: parts
+                    .headers
+                    .get("user-agent")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
+            },
+            request_id: uuid::Uuid::new_v4(),
+            route_key,
+            stage: "$default",
+            time: now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
+            time_epoch: now.timestamp_millis(),
+            authorizer: claims.map(|claims| Authorizer {
+                jwt: Jwt {
+                    claims,
+                    scopes: None,
+                },
+            }),
         },
-        "requestId": uuid::Uuid::new_v4().to_string(),
-        "routeKey": route_key,
-        "stage": "$default",
-        "time": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
-        "timeEpoch": now.timestamp_millis(),
-    });
-    if let Some(claims) = claims {
-        context["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
-    }
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": parts.uri.path(),
-        "rawQueryString": query,
-        "headers": headers,
-        "requestContext": context,
-        "isBase64Encoded": base64,
-    });
-    if !body.is_empty() {
-        event["body"] = Value::String(body);
-    }
-    if !query_params.is_empty() {
-        event["queryStringParameters"] = Value::Object(query_params);
-    }
-    if !path_params.is_empty() {
-        event["pathParameters"] = Value::Object(path_params.clone());
-    }
-    event
+        is_base64_encoded: base64,
+        body: (!body.is_empty()).then_some(body),
+        query_string_parameters: query_params,
+        path_parameters: path_params,
+    };
+    // Strings, numbers and maps of them only: serialising cannot fail.
+    serde_json::to_string(&event).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Event<'a> {
+    version: &'static str,
+    route_key: &'a str,
+    raw_path: &'a str,
+    raw_query_string: &'a str,
+    headers: BTreeMap<&'a str, Cow<'a, str>>,
+    request_context: Context<'a>,
+    is_base64_encoded: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    query_string_parameters: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    path_parameters: &'a Map<String, Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Context<'a> {
+    account_id: &'static str,
+    api_id: &'static str,
+    domain_name: &'static str,
+    domain_prefix: &'static str,
+    http: EventHttp<'a>,
+    request_id: uuid::Uuid,
+    route_key: &'a str,
+    stage: &'static str,
+    time: String,
+    time_epoch: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authorizer: Option<Authorizer>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventHttp<'a> {
+    method: &'a str,
+    path: &'a str,
+    protocol: &'static str,
+    source_ip: &'static str,
+    user_agent: &'a str,
+}
+
+#[derive(Serialize)]
+struct Authorizer {
+    jwt: Jwt,
+}
+
+#[derive(Serialize)]
+struct Jwt {
+    claims: Map<String, Value>,
+    scopes: Option<Vec<String>>,
 }
 
 /// Calls the handler of the function that owns the route.
@@ -197,7 +263,7 @@ async fn api(State(state): State<Arc<HostState>>, request: Request) -> Response 
         // Unrouted requests never reach a function; answer in the API's problem format.
         Resolution::MethodNotAllowed(_) | Resolution::NotFound => {
             let event = gateway_event(&parts, &body, "$default", &Map::new(), None);
-            return match lambda_http::request::from_str(&event.to_string()) {
+            return match lambda_http::request::from_str(&event) {
                 Ok(req) => to_axum(invoke(Function::CheckStatus, &state.services, req).await).await,
                 Err(_) => plain(404, r#"{"message":"Not Found"}"#),
             };
@@ -214,7 +280,7 @@ async fn api(State(state): State<Arc<HostState>>, request: Request) -> Response 
         &path_params,
         claims(&parts.headers, &state.jwt_secret),
     );
-    let request = match lambda_http::request::from_str(&event.to_string()) {
+    let request = match lambda_http::request::from_str(&event) {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "could not build the gateway event");
@@ -241,4 +307,80 @@ async fn to_axum(response: lambda_http::Response<lambda_http::Body>) -> Response
         _ => Vec::new(),
     };
     Response::from_parts(parts, AxumBody::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the host writes is what `lambda_http` reads in Lambda: the route, the
+    /// verified claims, path and query parameters, repeated headers joined, and a body
+    /// that is not UTF-8 carried in base64.
+    #[test]
+    fn the_gateway_event_reaches_the_handler_whole() {
+        let request = http::Request::builder()
+            .method("POST")
+            .uri("/v1/applications/a%20b/otp?lang=en&page=2")
+            .header("accept", "application/json")
+            .header("x-forwarded-for", "10.0.0.1")
+            .header("x-forwarded-for", "10.0.0.2")
+            .header("user-agent", "probe/1")
+            .body(())
+            .unwrap();
+        let (parts, ()) = request.into_parts();
+        let mut claims = Map::new();
+        claims.insert("sub".into(), json!("rep-7707083893"));
+        claims.insert("org_inn".into(), json!("7707083893"));
+        claims.insert("scope".into(), json!("corpnum/org"));
+        // As API Gateway passes them (and `jwt::verify` returns them): every claim a string.
+        claims.insert("exp".into(), json!("2000000000"));
+        let mut path_params = Map::new();
+        path_params.insert("id".into(), json!("a b"));
+        let body = [0xff_u8, 0xfe, b'{'];
+
+        let event = gateway_event(
+            &parts,
+            &body,
+            "POST /v1/applications/{id}/otp",
+            &path_params,
+            Some(claims),
+        );
+        let parsed = lambda_http::request::from_str(&event).unwrap();
+        let request = corpnum::runtime::http::api_request(parsed);
+
+        assert_eq!(request.method, "POST");
+        assert_eq!(request.path, "/v1/applications/a%20b/otp");
+        assert_eq!(
+            request.route_key.as_deref(),
+            Some("POST /v1/applications/{id}/otp")
+        );
+        assert_eq!(
+            request.path_params.get("id").map(String::as_str),
+            Some("a b")
+        );
+        let mut query = request.query.clone();
+        query.sort();
+        assert_eq!(
+            query,
+            vec![("lang".into(), "en".into()), ("page".into(), "2".into())]
+        );
+        assert_eq!(
+            request.headers.get("x-forwarded-for").unwrap(),
+            "10.0.0.1,10.0.0.2"
+        );
+        assert_eq!(request.body, body);
+        let claims = request.claims.unwrap();
+        assert_eq!(claims.sub.as_deref(), Some("rep-7707083893"));
+        assert_eq!(claims.org_inn.as_deref(), Some("7707083893"));
+        assert_eq!(claims.scope.as_deref(), Some("corpnum/org"));
+        assert!(!request.platform_request_id.is_empty());
+
+        // Without a token and a body: no authorizer, no body.
+        let event = gateway_event(&parts, b"", "$default", &Map::new(), None);
+        let request =
+            corpnum::runtime::http::api_request(lambda_http::request::from_str(&event).unwrap());
+        assert!(request.claims.is_none());
+        assert!(request.body.is_empty());
+        assert_eq!(request.route_key, None);
+    }
 }
