@@ -218,8 +218,10 @@ impl Collect for Paired {
         self.corpnum.merge(other.corpnum);
         self.floor.merge(other.floor);
     }
+    /// A driver task runs flows of both paths: its loss counts against both.
     fn fail(&mut self) {
         self.corpnum.errors += 1;
+        self.floor.errors += 1;
     }
 }
 
@@ -257,13 +259,15 @@ where
     (all, started.elapsed())
 }
 
-/// How the driver reaches the API: over HTTP to the local host, or by calling the host's
-/// router in this process (as API Gateway hands a Lambda its event, with no socket).
+/// How the driver reaches the API: by calling the host's router in this process (as API
+/// Gateway hands a Lambda its event, with no socket), or over HTTP to a server.
 #[derive(Clone)]
-struct Api {
-    client: reqwest::Client,
-    base: String,
-    router: Option<axum::Router>,
+enum Api {
+    InProcess(axum::Router),
+    Http {
+        client: reqwest::Client,
+        base: String,
+    },
 }
 
 impl Api {
@@ -275,8 +279,8 @@ impl Api {
         token: &str,
         body: Option<Value>,
     ) -> Option<(u16, Vec<u8>)> {
-        match &self.router {
-            Some(router) => {
+        match self {
+            Api::InProcess(router) => {
                 use tower::ServiceExt;
                 let request = axum::http::Request::builder()
                     .method(method)
@@ -295,11 +299,11 @@ impl Api {
                     .ok()?;
                 Some((status, bytes.to_vec()))
             }
-            None => {
-                let url = format!("{}{path}", self.base);
+            Api::Http { client, base } => {
+                let url = format!("{base}{path}");
                 let request = match method {
-                    "POST" => self.client.post(url),
-                    _ => self.client.get(url),
+                    "POST" => client.post(url),
+                    _ => client.get(url),
                 };
                 let request = request.bearer_auth(token);
                 let request = match body {
@@ -820,11 +824,7 @@ async fn main() -> Result<(), Error> {
 
     // Warm both paths (connections, DynamoDB Local's JIT), then measure each in turn.
     let warm = 4 * c;
-    let api = Api {
-        client: client.clone(),
-        base: base.clone(),
-        router: Some(router.clone()),
-    };
+    let api = Api::InProcess(router.clone());
     let corpnum_run = |offset: usize, count: usize| {
         let (api, tee, numbers) = (api.clone(), tee.clone(), numbers.clone());
         drive(count, c, move |i| {
@@ -861,12 +861,11 @@ async fn main() -> Result<(), Error> {
         (Samples::default(), Duration::ZERO),
         (Samples::default(), Duration::ZERO),
     );
-    let order: Vec<bool> = ROUNDS.to_vec();
     let mut left = (n / 2, n / 2);
     let mut by_round = Vec::new();
-    for (round, &corpnum) in order.iter().enumerate() {
+    for (round, corpnum) in ROUNDS.into_iter().enumerate() {
         // This path's share of what it has left over its remaining rounds.
-        let rounds_left = order[round..].iter().filter(|&&o| o == corpnum).count();
+        let rounds_left = ROUNDS[round..].iter().filter(|&&o| o == corpnum).count();
         let remaining = if corpnum { &mut left.0 } else { &mut left.1 };
         let count = *remaining / rounds_left;
         *remaining -= count;
@@ -998,7 +997,18 @@ async fn main() -> Result<(), Error> {
     println!(
         "CPU per status read alone: corpnum {ours_process:.0} µs in this process, {ours_machine:.0} µs machine-wide; floor {floor_process:.0} µs, {floor_machine:.0} µs"
     );
-    let host_reads = host_reads(&client, &base, &ours.0.made, c).await?;
+    let host_reads = http_reads(
+        client.clone(),
+        base.clone(),
+        ours.0
+            .made
+            .iter()
+            .map(|(id, token, _)| (id.clone(), token.clone()))
+            .collect(),
+        c,
+        "over HTTP to the local host",
+    )
+    .await?;
     let server_reads = server_reads(&world, &ours.0.made, c).await?;
     let rate = |run: &(Samples, Duration)| run.0.status.len() as f64 / run.1.as_secs_f64();
     println!(
@@ -1035,33 +1045,31 @@ async fn main() -> Result<(), Error> {
     Ok(())
 }
 
-/// The status reads of `made` once each, over HTTP to the local host's socket (what
-/// `make run` serves), after warming its connections.
-async fn host_reads(
-    client: &reqwest::Client,
-    base: &str,
-    made: &[(String, String, String)],
+/// Status reads over HTTP, once each of `reads` (application id, token), at concurrency
+/// `c`, after `c` of them one by one to warm the connections (and a server's key cache),
+/// as the other runs were warmed. `what` names the server in the error if any read failed.
+async fn http_reads(
+    client: reqwest::Client,
+    base: String,
+    reads: Vec<(String, String)>,
     c: usize,
+    what: &str,
 ) -> Result<(Samples, Duration), Error> {
-    let api = Api {
-        client: client.clone(),
-        base: base.to_owned(),
-        router: None,
-    };
-    for (id, token, _) in made.iter().take(c) {
+    let api = Api::Http { client, base };
+    for (id, token) in reads.iter().take(c) {
         let _ = timed_status_read(&api, id, token).await;
     }
-    let made: Arc<Vec<(String, String, String)>> = Arc::new(made.to_vec());
-    let run = drive(made.len(), c, move |i| {
-        let (api, made) = (api.clone(), made.clone());
+    let reads = Arc::new(reads);
+    let run = drive(reads.len(), c, move |i| {
+        let (api, reads) = (api.clone(), reads.clone());
         async move {
-            let (id, token, _) = &made[i];
+            let (id, token) = &reads[i];
             timed_status_read(&api, id, token).await
         }
     })
     .await;
     if run.0.errors > 0 {
-        return Err(format!("{} status reads over HTTP failed", run.0.errors).into());
+        return Err(format!("{} status reads {what} failed", run.0.errors).into());
     }
     Ok(run)
 }
@@ -1145,47 +1153,19 @@ async fn server_reads(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let exp = chrono::Utc::now().timestamp() + 3600;
-    let reads: Arc<Vec<(String, String)>> = Arc::new(
-        made.iter()
-            .map(|(id, _, inn)| {
-                let claims = json!({
-                    "iss": issuer_url, "aud": "corpnum", "exp": exp,
-                    "sub": format!("rep-{inn}"), "org_inn": inn, "scope": "corpnum/org",
-                });
-                (id.clone(), issuer.sign("load", &claims))
-            })
-            .collect(),
-    );
-    // Warm the connections and the key cache, as the other runs were warmed.
-    for (id, token) in reads.iter().take(c) {
-        let _ = client
-            .get(format!("{base}/v1/applications/{id}"))
-            .bearer_auth(token)
-            .send()
-            .await;
-    }
-    let api = Api {
-        client,
-        base,
-        router: None,
-    };
-    let run = drive(reads.len(), c, move |i| {
-        let (api, reads) = (api.clone(), reads.clone());
-        async move {
-            let (id, token) = &reads[i];
-            timed_status_read(&api, id, token).await
-        }
-    })
-    .await;
+    let reads = made
+        .iter()
+        .map(|(id, _, inn)| {
+            let claims = json!({
+                "iss": issuer_url, "aud": "corpnum", "exp": exp,
+                "sub": format!("rep-{inn}"), "org_inn": inn, "scope": "corpnum/org",
+            });
+            (id.clone(), issuer.sign("load", &claims))
+        })
+        .collect();
+    let run = http_reads(client, base, reads, c, "through corpnum-server").await;
     let _ = stop.send(());
     let _ = serving.await;
     site.abort();
-    if run.0.errors > 0 {
-        return Err(format!(
-            "{} status reads through corpnum-server failed",
-            run.0.errors
-        )
-        .into());
-    }
-    Ok(run)
+    run
 }
