@@ -1,5 +1,13 @@
 //! The local stand-in for API Gateway's JWT authorizer: HS256 tokens signed with
 //! `LOCAL_JWT_SECRET`, issuer `corpnum-local`, audience `corpnum`, `exp` required.
+//!
+//! A [`Verifier`] remembers the tokens whose signature it has checked, so a client that
+//! sends the same token on every request pays for the HMAC and the JSON parse once: a
+//! token's bytes are what was signed, so the same bytes verify the same way; only the
+//! time checks (`exp`, `nbf`) depend on when, and those run on every request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -43,9 +51,83 @@ pub fn issue(mut claims: Map<String, Value>, secret: &str) -> String {
     format!("{signing_input}.{signature}")
 }
 
+/// Claims of verified tokens, as API Gateway passes them on: every value a string.
+pub type Claims = Arc<HashMap<String, String>>;
+
+/// How many verified tokens a [`Verifier`] keeps; past that it forgets them all and starts
+/// again (a local host sees a handful of clients, so this bounds memory, not hit rate).
+const CACHE_TOKENS: usize = 4096;
+
+/// Checks tokens against one secret, remembering the ones it has verified.
+pub struct Verifier {
+    key: Hmac<Sha256>,
+    verified: Mutex<HashMap<Box<str>, Verified>>,
+}
+
+#[derive(Clone)]
+struct Verified {
+    exp: i64,
+    nbf: Option<i64>,
+    claims: Claims,
+}
+
+impl Verified {
+    fn in_time(&self, now_epoch: i64) -> Result<(), JwtError> {
+        if self.exp <= now_epoch || self.nbf.is_some_and(|nbf| nbf > now_epoch) {
+            return Err(JwtError::Expired);
+        }
+        Ok(())
+    }
+}
+
+impl Verifier {
+    pub fn new(secret: &str) -> Self {
+        Self {
+            key: mac(secret.as_bytes()),
+            verified: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The token's claims if it is valid at `now_epoch`.
+    pub fn verify(&self, token: &str, now_epoch: i64) -> Result<Claims, JwtError> {
+        let cached = self
+            .verified
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(token)
+            .cloned();
+        let verified = match cached {
+            Some(verified) => verified,
+            None => {
+                let verified = check(token, self.key.clone())?;
+                let mut cache = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
+                if cache.len() >= CACHE_TOKENS {
+                    cache.clear();
+                }
+                cache.insert(token.into(), verified.clone());
+                verified
+            }
+        };
+        verified.in_time(now_epoch)?;
+        Ok(verified.claims)
+    }
+}
+
 /// Verifies a token and returns its claims as API Gateway passes them on: every value a
 /// string.
-pub fn verify(token: &str, secret: &str, now_epoch: i64) -> Result<Map<String, Value>, JwtError> {
+pub fn verify(
+    token: &str,
+    secret: &str,
+    now_epoch: i64,
+) -> Result<HashMap<String, String>, JwtError> {
+    let verified = check(token, mac(secret.as_bytes()))?;
+    verified.in_time(now_epoch)?;
+    Ok(Arc::unwrap_or_clone(verified.claims))
+}
+
+/// Everything about a token that does not depend on the time: its form, signature,
+/// issuer and audience, and that it has an `exp`.
+fn check(token: &str, mut m: Hmac<Sha256>) -> Result<Verified, JwtError> {
     let mut parts = token.split('.');
     let (Some(h), Some(p), Some(s), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -57,7 +139,6 @@ pub fn verify(token: &str, secret: &str, now_epoch: i64) -> Result<Map<String, V
         return Err(JwtError::Algorithm);
     }
     let signature = URL_SAFE_NO_PAD.decode(s).map_err(|_| JwtError::Malformed)?;
-    let mut m = mac(secret.as_bytes());
     // The signing input is the token up to its second dot.
     m.update(&token.as_bytes()[..h.len() + 1 + p.len()]);
     m.verify_slice(&signature)
@@ -73,27 +154,25 @@ pub fn verify(token: &str, secret: &str, now_epoch: i64) -> Result<Map<String, V
     if claims.get("iss").and_then(Value::as_str) != Some(ISSUER) || !aud_ok {
         return Err(JwtError::Audience);
     }
-    match claims.get("exp").and_then(Value::as_i64) {
-        Some(exp) if exp > now_epoch => {}
-        _ => return Err(JwtError::Expired),
-    }
-    if claims
-        .get("nbf")
-        .and_then(Value::as_i64)
-        .is_some_and(|nbf| nbf > now_epoch)
-    {
+    let Some(exp) = claims.get("exp").and_then(Value::as_i64) else {
         return Err(JwtError::Expired);
-    }
-    Ok(claims
+    };
+    let nbf = claims.get("nbf").and_then(Value::as_i64);
+    let claims = claims
         .into_iter()
         .map(|(k, v)| {
             let s = match v {
                 Value::String(s) => s,
                 other => other.to_string(),
             };
-            (k, Value::String(s))
+            (k, s)
         })
-        .collect())
+        .collect();
+    Ok(Verified {
+        exp,
+        nbf,
+        claims: Arc::new(claims),
+    })
 }
 
 fn decode(part: &str) -> Result<Value, JwtError> {
@@ -132,5 +211,28 @@ mod tests {
             token.split('.').nth(1).unwrap()
         );
         assert_eq!(verify(&none, "s3cret", 1_000), Err(JwtError::Algorithm));
+    }
+
+    /// A remembered token is still checked against the clock on every request, and only
+    /// tokens that verified are remembered.
+    #[test]
+    fn the_verifier_remembers_signatures_not_times() {
+        let verifier = Verifier::new("s3cret");
+        let mut c = claims(2_000);
+        c.insert("nbf".into(), json!(500));
+        let token = issue(c, "s3cret");
+        assert_eq!(verifier.verify(&token, 400), Err(JwtError::Expired));
+        assert_eq!(verifier.verify(&token, 1_000).unwrap()["sub"], "u1");
+        assert_eq!(verifier.verify(&token, 1_000).unwrap()["nbf"], "500");
+        assert_eq!(verifier.verify(&token, 400), Err(JwtError::Expired));
+        assert_eq!(verifier.verify(&token, 2_000), Err(JwtError::Expired));
+
+        let forged = issue(claims(2_000), "other");
+        assert_eq!(verifier.verify(&forged, 1_000), Err(JwtError::Signature));
+        assert_eq!(verifier.verify(&forged, 1_000), Err(JwtError::Signature));
+        assert_eq!(
+            Verifier::new("other").verify(&token, 1_000),
+            Err(JwtError::Signature)
+        );
     }
 }

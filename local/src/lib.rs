@@ -146,7 +146,7 @@ impl World {
     pub fn host_state(&self, jwt_secret: &str) -> Arc<host::HostState> {
         Arc::new(host::HostState {
             services: self.services.clone(),
-            jwt_secret: jwt_secret.to_owned(),
+            tokens: crate::jwt::Verifier::new(jwt_secret),
             dynamodb: self.clients.dynamodb.clone(),
             sqs: self.clients.sqs.clone(),
             table: self.settings.table.clone(),
