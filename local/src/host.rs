@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 
 use crate::jwt;
 
-/// What the host needs besides the use cases: the token secret and what `/health` checks.
+/// What the host needs besides the use cases: the token verifier and what `/health` checks.
 pub struct HostState {
     pub services: Services,
     pub tokens: jwt::Verifier,

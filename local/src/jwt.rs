@@ -88,7 +88,8 @@ impl Verifier {
         }
     }
 
-    /// The token's claims if it is valid at `now_epoch`.
+    /// The token's claims, as API Gateway passes them on (every value a string), if it is
+    /// valid at `now_epoch`.
     pub fn verify(&self, token: &str, now_epoch: i64) -> Result<Claims, JwtError> {
         let cached = self
             .verified
@@ -111,18 +112,6 @@ impl Verifier {
         verified.in_time(now_epoch)?;
         Ok(verified.claims)
     }
-}
-
-/// Verifies a token and returns its claims as API Gateway passes them on: every value a
-/// string.
-pub fn verify(
-    token: &str,
-    secret: &str,
-    now_epoch: i64,
-) -> Result<HashMap<String, String>, JwtError> {
-    let verified = check(token, mac(secret.as_bytes()))?;
-    verified.in_time(now_epoch)?;
-    Ok(Arc::unwrap_or_clone(verified.claims))
 }
 
 /// Everything about a token that does not depend on the time: its form, signature,
@@ -195,6 +184,7 @@ mod tests {
 
     #[test]
     fn round_trip_and_refusals() {
+        let verify = |token: &str, secret: &str, now: i64| Verifier::new(secret).verify(token, now);
         let token = issue(claims(2_000), "s3cret");
         let verified = verify(&token, "s3cret", 1_000).unwrap();
         assert_eq!(verified["sub"], "u1");
@@ -213,8 +203,8 @@ mod tests {
         assert_eq!(verify(&none, "s3cret", 1_000), Err(JwtError::Algorithm));
     }
 
-    /// A remembered token is still checked against the clock on every request, and only
-    /// tokens that verified are remembered.
+    /// A remembered token is still checked against the clock on every request, and what
+    /// is remembered is the whole token: its claims with another signature do not pass.
     #[test]
     fn the_verifier_remembers_signatures_not_times() {
         let verifier = Verifier::new("s3cret");
@@ -227,8 +217,13 @@ mod tests {
         assert_eq!(verifier.verify(&token, 400), Err(JwtError::Expired));
         assert_eq!(verifier.verify(&token, 2_000), Err(JwtError::Expired));
 
+        let signing_input = &token[..token.rfind('.').unwrap()];
         let forged = issue(claims(2_000), "other");
-        assert_eq!(verifier.verify(&forged, 1_000), Err(JwtError::Signature));
+        let resigned = format!(
+            "{signing_input}.{}",
+            &forged[forged.rfind('.').unwrap() + 1..]
+        );
+        assert_eq!(verifier.verify(&resigned, 1_000), Err(JwtError::Signature));
         assert_eq!(verifier.verify(&forged, 1_000), Err(JwtError::Signature));
         assert_eq!(
             Verifier::new("other").verify(&token, 1_000),
