@@ -117,11 +117,51 @@ fn main() {
     report("POST .../otp (correct)", verify);
     report("GET /v1/applications/{id}", status);
     report("POST (invalid, 422)", invalid);
+    runtime.block_on(decode_stored(&services));
 
     // The PDF report of an application with 200 history entries (SPEC 4.5: < 20 ms).
     let (samples, size, pages) = runtime.block_on(report_with_history(&services, 200));
     println!("PDF report, 200 history entries: {size} bytes, {pages} pages");
     report("GET .../report.pdf", samples);
+}
+
+/// The DynamoDB store's share of a status read that the in-memory store skips: decoding
+/// the application's JSON document and its history entries' (the items' `doc`).
+async fn decode_stored(services: &Services) {
+    use corpnum::domain::{Application, ApplicationStatus, HistoryEntry};
+    let page = services
+        .store
+        .by_status(ApplicationStatus::UnderReview, None, 1, None)
+        .await
+        .expect("page");
+    let app = page.items.into_iter().next().expect("an application");
+    let stored = services
+        .store
+        .get(app.id)
+        .await
+        .expect("get")
+        .expect("stored");
+    let doc = serde_json::to_string(&stored.application).expect("json");
+    let history: Vec<String> = stored
+        .history
+        .iter()
+        .map(|h| serde_json::to_string(h).expect("json"))
+        .collect();
+    let mut samples = Vec::new();
+    for _ in 0..5_000 {
+        let t = Instant::now();
+        let application: Application = serde_json::from_str(&doc).expect("application");
+        let entries: Vec<HistoryEntry> = history
+            .iter()
+            .map(|h| serde_json::from_str(h).expect("entry"))
+            .collect();
+        samples.push(t.elapsed());
+        std::hint::black_box((application, entries));
+    }
+    report(
+        &format!("decode ({} B + {} entries)", doc.len(), history.len()),
+        samples,
+    );
 }
 
 /// Times the report of one application given `entries` history entries with comments.

@@ -280,7 +280,7 @@ pub async fn sdk_config() -> SdkConfig {
     if let Ok(context) = tls::TlsContext::builder().with_trust_store(trust).build() {
         http = http.tls_context(context);
     }
-    let http = http.build_https();
+    let http = ConnectorOnFirstCall::share(http.build_https());
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(2))
         .operation_attempt_timeout(Duration::from_secs(3))
@@ -335,6 +335,39 @@ fn from_lambda_environment(
             .time_source(aws_smithy_async::time::SystemTimeSource::new())
             .build(),
     )
+}
+
+/// The shared HTTPS client, minus the TLS connector every service client's construction
+/// builds and drops: the SDK validates a client's HTTP client by building a connector
+/// (root certificates parsed, rustls configured), once per service client, at init, and
+/// keeps none of them. Here validating does nothing; the connector is built at the first
+/// call, once for all service clients (the inner client caches it per timeout settings,
+/// which they share), as it was before.
+#[derive(Debug)]
+struct ConnectorOnFirstCall(aws_smithy_runtime_api::client::http::SharedHttpClient);
+
+impl ConnectorOnFirstCall {
+    fn share(
+        inner: aws_smithy_runtime_api::client::http::SharedHttpClient,
+    ) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+        aws_smithy_runtime_api::client::http::SharedHttpClient::new(Self(inner))
+    }
+}
+
+impl aws_smithy_runtime_api::client::http::HttpClient for ConnectorOnFirstCall {
+    fn http_connector(
+        &self,
+        settings: &aws_smithy_runtime_api::client::http::HttpConnectorSettings,
+        components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+    ) -> aws_smithy_runtime_api::client::http::SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(
+        &self,
+    ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 /// The roots AWS endpoints' certificates chain to (Amazon Trust Services).
