@@ -125,16 +125,26 @@ fn main() {
     report("GET .../report.pdf", samples);
 }
 
+/// One of the applications the timed flows left under review.
+async fn under_review(services: &Services) -> corpnum::domain::Application {
+    let page = services
+        .store
+        .by_status(
+            corpnum::domain::ApplicationStatus::UnderReview,
+            None,
+            1,
+            None,
+        )
+        .await
+        .expect("page");
+    page.items.into_iter().next().expect("an application")
+}
+
 /// The DynamoDB store's share of a status read that the in-memory store skips: decoding
 /// the application's JSON document and its history entries' (the items' `doc`).
 async fn decode_stored(services: &Services) {
-    use corpnum::domain::{Application, ApplicationStatus, HistoryEntry};
-    let page = services
-        .store
-        .by_status(ApplicationStatus::UnderReview, None, 1, None)
-        .await
-        .expect("page");
-    let app = page.items.into_iter().next().expect("an application");
+    use corpnum::domain::{Application, HistoryEntry};
+    let app = under_review(services).await;
     let stored = services
         .store
         .get(app.id)
@@ -168,12 +178,7 @@ async fn decode_stored(services: &Services) {
 async fn report_with_history(services: &Services, entries: usize) -> (Vec<Duration>, usize, usize) {
     use corpnum::domain::{Actor, ApplicationStatus, HistoryEntry};
     use corpnum::ports::ApplicationUpdate;
-    let page = services
-        .store
-        .by_status(ApplicationStatus::UnderReview, None, 1, None)
-        .await
-        .expect("page");
-    let mut app = page.items.into_iter().next().expect("an application");
+    let mut app = under_review(services).await;
     let now = services.clock.now();
     for chunk in 0..entries / 20 {
         app.revision += 1;
