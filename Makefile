@@ -17,7 +17,7 @@ export CORPNUM_DYNAMODB_PORT ?= 8000
 export CORPNUM_MOTO_PORT     ?= 5000
 export LOCAL_JWT_SECRET      ?= corpnum-local-secret
 
-.PHONY: help deps java poppler run test lint infra-check unit integration token otp events reset clean watch invoke fuzz package sizes deploy bench coldstart loadtest openapi
+.PHONY: help deps java poppler run test lint infra-check unit integration token otp events reset clean watch invoke fuzz package sizes deploy bench coldstart loadtest readcost valgrind openapi
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -123,6 +123,16 @@ bench: ## Handler work per request beyond the AWS calls (SPEC 10), printed as pe
 
 loadtest: deps ## Throughput and p50/p99 per route under load on a fresh local stack, beside the same AWS calls made directly (LOADTEST_N=400 LOADTEST_C=16)
 	$(CARGO) run -q --profile loadtest -p corpnum-loadtest
+
+# Callgrind counts the instructions of `make readcost`.
+valgrind:
+	@command -v valgrind >/dev/null 2>&1 || { \
+	  echo "valgrind not found; installing it to count a status read's instructions"; \
+	  apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
+
+readcost: deps valgrind ## Instructions a status read takes beside its one query (callgrind; exact, unlike time under load)
+	$(CARGO) build -q --profile loadtest -p corpnum-loadtest --example read_cost
+	$(PYTHON) scripts/read-cost.py target/loadtest/examples/read_cost
 
 coldstart: deps ## Init time of every packaged function against a hello-world lambda_runtime binary (after make package)
 	@# The baseline is built by the very command that builds the functions.

@@ -907,6 +907,13 @@ async fn main() -> Result<(), Error> {
     };
     report(n, c, &latency, &ours, &theirs);
     println!("status p50 by throughput round: {}", by_round.join(", "));
+    for (path, samples) in [("corpnum", &latency.corpnum), ("floor", &latency.floor)] {
+        let quantiles: Vec<String> = [10, 25, 40, 50, 60, 75, 90]
+            .iter()
+            .map(|&p| format!("p{p} {:.1}", percentile(&samples.status, p)))
+            .collect();
+        println!("status {path:<8} {}", quantiles.join(", "));
+    }
     // The reads below go over every application either run made.
     ours.0.made.extend(latency.corpnum.made);
     theirs.0.made.extend(latency.floor.made);

@@ -59,7 +59,49 @@ pub struct Timestamp(pub DateTime<Utc>);
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.to_rfc3339_opts(SecondsFormat::Secs, true))
+        match rfc3339_secs(self.0) {
+            Some(text) => s.serialize_str(text.as_str()),
+            None => s.serialize_str(&self.0.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        }
+    }
+}
+
+/// `2026-12-04T10:11:12Z` written on the stack, the same text as chrono's
+/// `to_rfc3339_opts(SecondsFormat::Secs, true)` without its formatting machinery and
+/// allocation (a view carries several; `make readcost`). `None` for a year outside
+/// 0..=9999, which chrono writes with a sign.
+fn rfc3339_secs(t: DateTime<Utc>) -> Option<Rfc3339Secs> {
+    use chrono::{Datelike, Timelike};
+    let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+    let mut out = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, value: u32, width: usize| {
+        let mut v = value;
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, year, 4);
+    put(5, t.month(), 2);
+    put(8, t.day(), 2);
+    put(11, t.hour(), 2);
+    put(14, t.minute(), 2);
+    // A leap second (chrono's second 59 with nanoseconds past 1e9) reads as 60, as
+    // chrono writes it.
+    put(
+        17,
+        t.second() + u32::from(t.nanosecond() >= 1_000_000_000),
+        2,
+    );
+    Some(Rfc3339Secs(out))
+}
+
+struct Rfc3339Secs([u8; 20]);
+
+impl Rfc3339Secs {
+    fn as_str(&self) -> &str {
+        // Only ASCII digits and separators were written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 }
 
@@ -104,5 +146,53 @@ impl EmployeeView {
             snils_masked: e.snils.masked(),
             full_name: e.full_name.as_ref().to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+    use proptest::prelude::*;
+
+    use super::{Timestamp, rfc3339_secs};
+
+    proptest! {
+        /// The stack-written text is chrono's, for any instant of years 0..=9999, leap
+        /// seconds included.
+        #[test]
+        fn timestamps_read_as_chrono_writes_them(
+            days in 0i64..3_652_059,
+            secs in 0u32..86_400,
+            nanos in 0u32..2_000_000_000,
+        ) {
+            let date = NaiveDate::from_ymd_opt(0, 1, 1).unwrap() + chrono::Days::new(days as u64);
+            // chrono takes nanoseconds past 1e9 only in a minute's last second.
+            let nanos = if secs % 60 == 59 { nanos } else { nanos % 1_000_000_000 };
+            let t = date
+                .and_hms_nano_opt(secs / 3600, secs / 60 % 60, secs % 60, nanos)
+                .unwrap()
+                .and_utc();
+            let ours = rfc3339_secs(t).unwrap();
+            prop_assert_eq!(ours.as_str(), t.to_rfc3339_opts(SecondsFormat::Secs, true));
+        }
+    }
+
+    #[test]
+    fn a_year_past_9999_falls_back_to_chrono() {
+        let t: DateTime<Utc> = NaiveDate::from_ymd_opt(10_000, 1, 2)
+            .unwrap()
+            .and_hms_opt(3, 4, 5)
+            .unwrap()
+            .and_utc();
+        assert!(rfc3339_secs(t).is_none());
+        assert_eq!(
+            serde_json::to_string(&Timestamp(t)).unwrap(),
+            format!("\"{}\"", t.to_rfc3339_opts(SecondsFormat::Secs, true))
+        );
+        let t = "2026-12-04T10:11:12.999Z".parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(
+            serde_json::to_string(&Timestamp(t)).unwrap(),
+            "\"2026-12-04T10:11:12Z\""
+        );
     }
 }
