@@ -22,12 +22,14 @@ import tempfile
 STAGES = [
     ("API Gateway stand-in: token check", r"corpnum_local::jwt::Verifier::verify"),
     ("API Gateway stand-in: event written", r"corpnum_local::host::gateway_event"),
-    ("event parsed (lambda_http, as in Lambda)", r"lambda_http::request::from_str"),
-    ("request handed to the API layer", r"corpnum::runtime::http::api_request"),
+    ("event read (as in Lambda)", r"corpnum::runtime::gateway::GatewayEvent::from_json"),
+    ("event handed to the API layer", r"corpnum::runtime::gateway::GatewayEvent::into_api_request"),
     ("the query (the SDK, as the floor's)", r"DynamoStore>::query_partition::\{\{closure\}\}"),
     ("stored documents decoded", r"corpnum::aws::dynamo::codec::doc"),
     ("view built", r"corpnum::api::views::application::application"),
     ("view written as JSON", r"corpnum::api::json_response"),
+    ("answer for API Gateway", r"corpnum::runtime::gateway::GatewayResponse::from_api"),
+    ("API Gateway stand-in: answer read", r"corpnum::runtime::gateway::GatewayResponse::into_http"),
 ]
 
 

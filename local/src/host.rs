@@ -1,6 +1,6 @@
 //! One HTTP server hosting every function's handler with the deployment's routes, as API
-//! Gateway would: it checks the JWT, builds the API Gateway v2 event, and lets
-//! `lambda_http` parse it exactly as it does in Lambda.
+//! Gateway would: it checks the JWT, writes the API Gateway v2 event as JSON, and hands the
+//! text to the function's handler, which reads it exactly as it does in Lambda.
 
 use std::borrow::Cow;
 use std::collections::btree_map::Entry;
@@ -16,6 +16,7 @@ use chrono::Utc;
 use corpnum::api::routes::{Resolution, percent_decode, query_pairs, resolve};
 use corpnum::api::{Function, MAX_BODY_BYTES};
 use corpnum::app::Services;
+use corpnum::runtime::gateway::{GatewayEvent, GatewayResponse};
 use http_body_util::BodyExt;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -228,24 +229,16 @@ struct Jwt<'a> {
 pub async fn invoke(
     function: Function,
     services: &Services,
-    event: lambda_http::Request,
-) -> lambda_http::Response<lambda_http::Body> {
-    let result = match function {
+    event: GatewayEvent,
+) -> GatewayResponse {
+    match function {
         Function::SubmitApplication => submit_application::handler(services, event).await,
         Function::VerifyOtp => verify_otp::handler(services, event).await,
         Function::CheckStatus => check_status::handler(services, event).await,
         Function::Deactivate => deactivate::handler(services, event).await,
         Function::RebindEmployee => rebind_employee::handler(services, event).await,
         Function::ReviewDecision => review_decision::handler(services, event).await,
-    };
-    result.unwrap_or_else(|error| {
-        tracing::error!(error = %error, "handler failed");
-        let mut r = lambda_http::Response::new(lambda_http::Body::Text(
-            r#"{"message":"Internal Server Error"}"#.into(),
-        ));
-        *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-        r
-    })
+    }
 }
 
 async fn api(State(state): State<Arc<HostState>>, request: Request) -> Response {
@@ -263,8 +256,8 @@ async fn api(State(state): State<Arc<HostState>>, request: Request) -> Response 
         // Unrouted requests never reach a function; answer in the API's problem format.
         Resolution::MethodNotAllowed(_) | Resolution::NotFound => {
             let event = gateway_event(&parts, &body, "$default", &Map::new(), None);
-            return match lambda_http::request::from_str(&event) {
-                Ok(req) => to_axum(invoke(Function::CheckStatus, &state.services, req).await).await,
+            return match GatewayEvent::from_json(&event) {
+                Ok(event) => to_axum(invoke(Function::CheckStatus, &state.services, event).await),
                 Err(_) => plain(404, r#"{"message":"Not Found"}"#),
             };
         }
@@ -275,14 +268,15 @@ async fn api(State(state): State<Arc<HostState>>, request: Request) -> Response 
         .collect();
     let claims = claims(&parts.headers, &state.tokens);
     let event = gateway_event(&parts, &body, &spec.key(), &path_params, claims.as_deref());
-    let request = match lambda_http::request::from_str(&event) {
-        Ok(r) => r,
+    // The text, read as the Lambda runtime reads it in a deployment.
+    let event = match GatewayEvent::from_json(&event) {
+        Ok(event) => event,
         Err(e) => {
-            tracing::error!(error = %e, "could not build the gateway event");
+            tracing::error!(error = %e, "could not read the gateway event");
             return plain(500, r#"{"message":"Internal Server Error"}"#);
         }
     };
-    to_axum(invoke(spec.function, &state.services, request).await).await
+    to_axum(invoke(spec.function, &state.services, event).await)
 }
 
 fn plain(status: u16, body: &'static str) -> Response {
@@ -293,24 +287,18 @@ fn plain(status: u16, body: &'static str) -> Response {
         .unwrap_or_default()
 }
 
-async fn to_axum(response: lambda_http::Response<lambda_http::Body>) -> Response {
-    let (parts, body) = response.into_parts();
-    let bytes: Vec<u8> = match body {
-        lambda_http::Body::Empty => Vec::new(),
-        lambda_http::Body::Text(t) => t.into_bytes(),
-        lambda_http::Body::Binary(b) => b,
-        _ => Vec::new(),
-    };
-    Response::from_parts(parts, AxumBody::from(bytes))
+/// What API Gateway makes of a function's answer: base64 bodies decoded, cookies set.
+fn to_axum(response: GatewayResponse) -> Response {
+    response.into_http().map(AxumBody::from)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// What the host writes is what `lambda_http` reads in Lambda: the route, the
-    /// verified claims, path and query parameters, repeated headers joined, and a body
-    /// that is not UTF-8 carried in base64.
+    /// What the host writes is what a function reads in Lambda: the route, the verified
+    /// claims, path and query parameters, repeated headers joined, and a body that is not
+    /// UTF-8 carried in base64.
     #[test]
     fn the_gateway_event_reaches_the_handler_whole() {
         let request = http::Request::builder()
@@ -344,8 +332,7 @@ mod tests {
             &path_params,
             Some(&claims),
         );
-        let parsed = lambda_http::request::from_str(&event).unwrap();
-        let request = corpnum::runtime::http::api_request(parsed);
+        let request = GatewayEvent::from_json(&event).unwrap().into_api_request();
 
         assert_eq!(request.method, "POST");
         assert_eq!(request.path, "/v1/applications/a%20b/otp");
@@ -357,10 +344,8 @@ mod tests {
             request.path_params.get("id").map(String::as_str),
             Some("a b")
         );
-        let mut query = request.query.clone();
-        query.sort();
         assert_eq!(
-            query,
+            request.query,
             vec![("lang".into(), "en".into()), ("page".into(), "2".into())]
         );
         assert_eq!(
@@ -376,8 +361,7 @@ mod tests {
 
         // Without a token and a body: no authorizer, no body.
         let event = gateway_event(&parts, b"", "$default", &Map::new(), None);
-        let request =
-            corpnum::runtime::http::api_request(lambda_http::request::from_str(&event).unwrap());
+        let request = GatewayEvent::from_json(&event).unwrap().into_api_request();
         assert!(request.claims.is_none());
         assert!(request.body.is_empty());
         assert_eq!(request.route_key, None);

@@ -44,11 +44,12 @@ async fn every_api_event_runs_through_its_function() {
             .find(|r| r.key() == route_key)
             .unwrap_or_else(|| panic!("{name}: no route {route_key}"));
         covered.insert(route_key.to_owned());
-        let request =
-            lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let event = corpnum::runtime::gateway::GatewayEvent::from_json(&text)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
 
-        let response =
-            corpnum_local::host::invoke(spec.function, &app.world.services, request).await;
+        let response = corpnum_local::host::invoke(spec.function, &app.world.services, event)
+            .await
+            .into_http();
 
         let status = response.status().as_u16();
         assert!(status < 500, "{name}: {status}");

@@ -3,7 +3,7 @@
 
 use corpnum::api::Function;
 use corpnum::app::Services;
-use lambda_http::{Body, Error, Request, Response};
+use corpnum::runtime::gateway::{GatewayEvent, GatewayResponse};
 
 /// This function's routes: all it serves, and links.
 pub const DISPATCH: corpnum::api::dispatch::Dispatch = corpnum::api::dispatch::check_status;
@@ -11,6 +11,6 @@ pub const DISPATCH: corpnum::api::dispatch::Dispatch = corpnum::api::dispatch::c
 pub const FUNCTION: Function = Function::CheckStatus;
 
 /// Serves one API Gateway request.
-pub async fn handler(services: &Services, event: Request) -> Result<Response<Body>, Error> {
+pub async fn handler(services: &Services, event: GatewayEvent) -> GatewayResponse {
     corpnum::runtime::http::handle(FUNCTION, DISPATCH, services, event).await
 }

@@ -1,4 +1,4 @@
-use lambda_http::Error;
+use lambda_runtime::Error;
 
 use deactivate::{DISPATCH, FUNCTION};
 

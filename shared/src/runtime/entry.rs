@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use lambda_http::{Error, Request, service_fn};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 use crate::api::Function;
 use crate::app::Services;
@@ -65,9 +65,12 @@ pub async fn run<const SNS: bool, const QUEUE: bool, const CODES: bool>(
     dispatch: crate::api::dispatch::Dispatch,
 ) -> Result<(), Error> {
     let services = init::<SNS, QUEUE, CODES>(function.name()).await?;
-    lambda_http::run(service_fn(|event: Request| {
-        super::http::handle(function, dispatch, &services, event)
-    }))
+    let services = &services;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<super::gateway::GatewayEvent>| async move {
+            Ok::<_, Error>(super::http::handle(function, dispatch, services, event.payload).await)
+        },
+    ))
     .await
 }
 
@@ -75,7 +78,7 @@ pub async fn run<const SNS: bool, const QUEUE: bool, const CODES: bool>(
 /// events and notice.
 pub async fn run_review_worker() -> Result<(), Error> {
     let services = init::<true, false, false>("review-worker").await?;
-    lambda_runtime::run(lambda_runtime::service_fn(|event| {
+    lambda_runtime::run(service_fn(|event| {
         super::jobs::review_batch(&services, event)
     }))
     .await
@@ -85,8 +88,5 @@ pub async fn run_review_worker() -> Result<(), Error> {
 /// events and notices (its own, and those it publishes again).
 pub async fn run_review_sweeper() -> Result<(), Error> {
     let services = init::<true, true, false>("review-sweeper").await?;
-    lambda_runtime::run(lambda_runtime::service_fn(|event| {
-        super::jobs::sweep(&services, event)
-    }))
-    .await
+    lambda_runtime::run(service_fn(|event| super::jobs::sweep(&services, event))).await
 }

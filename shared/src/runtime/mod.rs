@@ -3,6 +3,7 @@
 //! logs and metrics. It uses the adapters of `crate::aws`; they never use it.
 
 pub mod entry;
+pub mod gateway;
 pub mod http;
 pub mod invocation;
 pub mod jobs;
