@@ -17,25 +17,14 @@
 //! of each phase, nothing more.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use corpnum_loadtest::{call_router, query_application, setting, start_stack};
 use corpnum_local::setup::Resources;
-use corpnum_local::stack::{LocalStack, StackConfig, free_port};
-use corpnum_local::{Endpoints, World, host};
+use corpnum_local::{World, host};
 use corpnum_tests::{JWT_SECRET, Org, application_body, org_token};
-use tower::ServiceExt as _;
 use uuid::Uuid;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|v| *v > 0)
-        .unwrap_or(default)
-}
 
 /// One call through the host's router; its status and body.
 async fn call(
@@ -45,16 +34,9 @@ async fn call(
     token: &str,
     body: Option<String>,
 ) -> Result<(u16, Vec<u8>), Error> {
-    let request = axum::http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "application/json")
-        .body(body.map_or_else(axum::body::Body::empty, axum::body::Body::from))?;
-    let response = router.clone().oneshot(request).await?;
-    let status = response.status().as_u16();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
-    Ok((status, bytes.to_vec()))
+    call_router(router, method, path, token, body)
+        .await
+        .ok_or_else(|| format!("{method} {path} got no answer").into())
 }
 
 /// Every application read `passes` times through the router. Not inlined, so that
@@ -103,18 +85,11 @@ fn floor_reads(
         let mut reads = 0;
         for _ in 0..passes {
             for (id, _) in made {
-                let out = dynamodb
-                    .query()
-                    .table_name(table)
-                    .key_condition_expression("pk = :pk")
-                    .expression_attribute_values(":pk", AttributeValue::S(format!("APP#{id}")))
-                    .consistent_read(true)
-                    .send()
-                    .await?;
-                if out.items().is_empty() {
+                let items = query_application(dynamodb, table, id).await;
+                if items.as_ref().is_none_or(Vec::is_empty) {
                     return Err("the floor's query found no application".into());
                 }
-                black_box(out);
+                black_box(items);
                 reads += 1;
             }
         }
@@ -151,20 +126,7 @@ fn main() -> Result<(), Error> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut stack = LocalStack::start(&StackConfig {
-        root: root.clone(),
-        dynamodb_port: free_port()?,
-        moto_port: free_port()?,
-        moto_store_port: None,
-        data_dir: None,
-        log_dir: root.join(".local/readcost-logs"),
-    })?;
-    let endpoints = Endpoints {
-        dynamodb: stack.dynamodb_endpoint.clone(),
-        sns: stack.moto_endpoint.clone(),
-        sqs: stack.moto_endpoint.clone(),
-    };
+    let (mut stack, endpoints) = start_stack("readcost-logs")?;
     let resources = Resources::named(&format!("cost{}", Uuid::new_v4().simple()));
     let world = rt.block_on(World::provision(&endpoints, &resources))?;
     let router = host::router(world.host_state(JWT_SECRET));
