@@ -4,8 +4,8 @@
 //! at concurrency `LOADTEST_C` (default 16) through the local host's router (the API
 //! Gateway stand-in: its gateway event and token check, then the same handlers the
 //! functions run), called in this process as API Gateway hands a Lambda its event: a
-//! submission, a status read, the code's confirmation and a second status read, each from
-//! its own organization for its own number. In the same run against the same stack, it makes the same AWS calls
+//! submission, a status read and the code's confirmation, each from its own organization
+//! for its own number. In the same run against the same stack, it makes the same AWS calls
 //! directly with the SDK (the floor): for a submission one transaction of the same items,
 //! the event's publish and the outbox's record, and the SMS; for a status read one query; for a confirmation one query,
 //! one transaction, the event's publish and record, and the enqueue (the calls
@@ -344,9 +344,6 @@ async fn corpnum_flow(api: Api, tee: Arc<Tee>, phone: String) -> Samples {
         Some((200, _)) => s.verify.push(t.elapsed()),
         _ => s.errors += 1,
     }
-    // The applicant looks again once the code is confirmed (the application now under
-    // review): two status reads a flow, for a p50 the run pins down twice as well.
-    s.merge(timed_status_read(&api, &id, &token).await);
     s
 }
 
@@ -654,14 +651,6 @@ impl Floor {
             out.verify.push(t.elapsed());
         } else {
             out.errors += 1;
-            return out;
-        }
-
-        // The second status read, as corpnum's flow makes it.
-        let t = Instant::now();
-        match self.read(&id.to_string()).await {
-            true => out.status.push(t.elapsed()),
-            false => out.errors += 1,
         }
         out
     }
@@ -716,9 +705,10 @@ fn report(
         "{:<10} {:>12} {:>12}   {:>12} {:>12}   {:>9} {:>9}",
         "route", "corpnum p50", "p99", "floor p50", "p99", "p50 ratio", "p99 ratio"
     );
+    let (ours_status, floor_status) = (&latency.corpnum.status, &latency.floor.status);
     let rows: [(&str, &[Duration], &[Duration]); 3] = [
         ("submit", &latency.corpnum.submit, &latency.floor.submit),
-        ("status", &latency.corpnum.status, &latency.floor.status),
+        ("status", ours_status, floor_status),
         ("verify", &latency.corpnum.verify, &latency.floor.verify),
     ];
     for (route, ours, base) in rows {
@@ -730,11 +720,11 @@ fn report(
             p99 / f99
         );
     }
-    let (low, high) = p50_ratio_interval(&latency.corpnum.status, &latency.floor.status);
+    let (low, high) = p50_ratio_interval(ours_status, floor_status);
     println!(
         "status p50 ratio, 95% bootstrap interval: {low:.2}x to {high:.2}x ({} and {} reads)",
-        latency.corpnum.status.len(),
-        latency.floor.status.len()
+        ours_status.len(),
+        floor_status.len()
     );
     let rate = |run: &(Samples, Duration)| run.0.verify.len() as f64 / run.1.as_secs_f64();
     let (ours, base) = (rate(corpnum), rate(floor));

@@ -72,6 +72,8 @@ impl Serialize for Timestamp {
 /// 0..=9999, which chrono writes with a sign.
 fn rfc3339_secs(t: DateTime<Utc>) -> Option<Rfc3339Secs> {
     use chrono::{Datelike, Timelike};
+    // Each accessor of a `DateTime` converts it to local time again; UTC's is the naive one.
+    let t = t.naive_utc();
     let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
     let mut out = *b"0000-00-00T00:00:00Z";
     let mut put = |at: usize, value: u32, width: usize| {
