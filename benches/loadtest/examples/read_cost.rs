@@ -5,9 +5,9 @@
 //! applications through the local host's router, then reads each `READCOST_PASSES` times
 //! two ways, one after the other on a current-thread runtime (so every instruction of a
 //! phase, the SDK's connection tasks included, runs inside that phase's function):
-//! - [`corpnum_reads`]: `GET /v1/applications/{id}` through the router in this process, as
+//! - [`corpnum_read`]: `GET /v1/applications/{id}` through the router in this process, as
 //!   the load test drives it (the gateway event and token check, then the handler);
-//! - [`floor_reads`]: the same query with the SDK alone, as the load test's floor makes it.
+//! - [`floor_read`]: the same query with the SDK alone, as the load test's floor makes it.
 //!
 //! Both are warmed once over first (connections opened, lazy statics filled), then measured
 //! in [`measured_corpnum_reads`] and [`measured_floor_reads`]. Under `valgrind
@@ -39,61 +39,56 @@ async fn call(
         .ok_or_else(|| format!("{method} {path} got no answer").into())
 }
 
-/// Every application read `passes` times through the router. Not inlined, so that
-/// callgrind names it.
-#[inline(never)]
-fn corpnum_reads(
-    rt: &tokio::runtime::Runtime,
-    router: &axum::Router,
-    made: &[(String, String)],
-    passes: usize,
-) -> Result<usize, Error> {
-    rt.block_on(async {
-        let mut reads = 0;
-        for _ in 0..passes {
-            for (id, token) in made {
-                let (status, body) = call(
-                    router,
-                    "GET",
-                    &format!("/v1/applications/{id}"),
-                    token,
-                    None,
-                )
-                .await?;
-                if status != 200 {
-                    return Err(format!("status read answered {status}").into());
-                }
-                black_box(body);
-                reads += 1;
-            }
-        }
-        Ok(reads)
-    })
+/// One status read through the router, as the load test makes it.
+async fn corpnum_read(router: &axum::Router, id: &str, token: &str) -> Result<(), Error> {
+    let (status, body) = call(
+        router,
+        "GET",
+        &format!("/v1/applications/{id}"),
+        token,
+        None,
+    )
+    .await?;
+    if status != 200 {
+        return Err(format!("status read answered {status}").into());
+    }
+    black_box(body);
+    Ok(())
 }
 
-/// The floor's status read for every application, `passes` times: one strongly consistent
-/// query of the application's partition.
-#[inline(never)]
-fn floor_reads(
-    rt: &tokio::runtime::Runtime,
+/// The floor's status read: one strongly consistent query of the application's partition.
+async fn floor_read(
     dynamodb: &aws_sdk_dynamodb::Client,
     table: &str,
-    made: &[(String, String)],
+    id: &str,
+) -> Result<(), Error> {
+    let items = query_application(dynamodb, table, id).await;
+    if items.as_ref().is_none_or(Vec::is_empty) {
+        return Err("the floor's query found no application".into());
+    }
+    black_box(items);
+    Ok(())
+}
+
+/// `read(i)` for every application `i` of `apps`, `passes` times over, one at a time;
+/// how many reads it made.
+fn reads<F, Fut>(
+    rt: &tokio::runtime::Runtime,
+    apps: usize,
     passes: usize,
-) -> Result<usize, Error> {
+    read: F,
+) -> Result<usize, Error>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<(), Error>>,
+{
     rt.block_on(async {
-        let mut reads = 0;
         for _ in 0..passes {
-            for (id, _) in made {
-                let items = query_application(dynamodb, table, id).await;
-                if items.as_ref().is_none_or(Vec::is_empty) {
-                    return Err("the floor's query found no application".into());
-                }
-                black_box(items);
-                reads += 1;
+            for i in 0..apps {
+                read(i).await?;
             }
         }
-        Ok(reads)
+        Ok(apps * passes)
     })
 }
 
@@ -105,7 +100,9 @@ fn measured_corpnum_reads(
     made: &[(String, String)],
     passes: usize,
 ) -> Result<usize, Error> {
-    corpnum_reads(rt, router, made, passes)
+    reads(rt, made.len(), passes, |i| {
+        corpnum_read(router, &made[i].0, &made[i].1)
+    })
 }
 
 /// The measured reads of the floor (callgrind collects inside this function only).
@@ -117,7 +114,9 @@ fn measured_floor_reads(
     made: &[(String, String)],
     passes: usize,
 ) -> Result<usize, Error> {
-    floor_reads(rt, dynamodb, table, made, passes)
+    reads(rt, made.len(), passes, |i| {
+        floor_read(dynamodb, table, &made[i].0)
+    })
 }
 
 fn main() -> Result<(), Error> {
@@ -154,26 +153,19 @@ fn main() -> Result<(), Error> {
         let (_, body) = rt.block_on(call(&router, "GET", &path, token, None))?;
         println!("a status read's answer: {} B of JSON", body.len());
     }
-    corpnum_reads(&rt, &router, &made, 1)?;
-    floor_reads(
-        &rt,
-        &world.clients.dynamodb,
-        &world.settings.table,
-        &made,
-        1,
-    )?;
+    let (dynamodb, table) = (&world.clients.dynamodb, world.settings.table.as_str());
+    reads(&rt, made.len(), 1, |i| {
+        corpnum_read(&router, &made[i].0, &made[i].1)
+    })?;
+    reads(&rt, made.len(), 1, |i| {
+        floor_read(dynamodb, table, &made[i].0)
+    })?;
 
     let started = std::time::Instant::now();
     let ours = measured_corpnum_reads(&rt, &router, &made, passes)?;
     let ours_time = started.elapsed();
     let started = std::time::Instant::now();
-    let floor = measured_floor_reads(
-        &rt,
-        &world.clients.dynamodb,
-        &world.settings.table,
-        &made,
-        passes,
-    )?;
+    let floor = measured_floor_reads(&rt, dynamodb, table, &made, passes)?;
     let floor_time = started.elapsed();
     println!(
         "reads: corpnum {ours} in {:.0} ms, floor {floor} in {:.0} ms (wall time, one at a time)",
