@@ -414,7 +414,12 @@ pub fn resolve(method: &str, path: &str) -> Resolution {
 
 /// The route for an API Gateway route key such as `GET /v1/applications/{id}`.
 pub fn by_key(key: &str) -> Option<RouteSpec> {
-    ROUTES.iter().find(|r| r.key() == key).copied()
+    // Compared in parts: every request of a deployed function looks its route up here.
+    let (method, path) = key.split_once(' ')?;
+    ROUTES
+        .iter()
+        .find(|r| r.method == method && r.path == path)
+        .copied()
 }
 
 #[cfg(test)]
@@ -477,5 +482,13 @@ mod tests {
         keys.sort();
         keys.dedup();
         assert_eq!(keys.len(), ROUTES.len());
+        for unknown in [
+            "$default",
+            "GET /v1/applications/{id} ",
+            "get /v1/applications",
+            "",
+        ] {
+            assert!(by_key(unknown).is_none(), "{unknown:?}");
+        }
     }
 }
