@@ -111,14 +111,7 @@ impl GatewayEvent {
     /// decode is kept as it came, so that reading it fails as malformed.
     pub fn into_api_request(self) -> ApiRequest {
         let mut headers = http::HeaderMap::with_capacity(self.headers.len() + 1);
-        for (name, value) in &self.headers {
-            if let (Ok(name), Ok(value)) = (
-                http::HeaderName::from_bytes(name.as_bytes()),
-                http::HeaderValue::from_str(value),
-            ) {
-                headers.append(name, value);
-            }
-        }
+        append_headers(&mut headers, &self.headers);
         if !self.cookies.is_empty()
             && let Ok(value) = http::HeaderValue::from_str(&self.cookies.join("; "))
         {
@@ -156,6 +149,21 @@ impl GatewayEvent {
             },
             claims,
             cold_start: false,
+        }
+    }
+}
+
+/// API Gateway's name → value pairs as HTTP headers; a pair HTTP does not allow is left out.
+fn append_headers<'a>(
+    headers: &mut http::HeaderMap,
+    pairs: impl IntoIterator<Item = (&'a String, &'a String)>,
+) {
+    for (name, value) in pairs {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(value),
+        ) {
+            headers.append(name, value);
         }
     }
 }
@@ -234,14 +242,7 @@ impl GatewayResponse {
         *response.status_mut() =
             http::StatusCode::from_u16(self.status_code).unwrap_or(http::StatusCode::BAD_GATEWAY);
         let headers = response.headers_mut();
-        for (name, value) in &self.headers {
-            if let (Ok(name), Ok(value)) = (
-                http::HeaderName::from_bytes(name.as_bytes()),
-                http::HeaderValue::from_str(value),
-            ) {
-                headers.append(name, value);
-            }
-        }
+        append_headers(headers, &self.headers);
         for cookie in &self.cookies {
             if let Ok(value) = http::HeaderValue::from_str(cookie) {
                 headers.append(http::header::SET_COOKIE, value);
@@ -325,6 +326,16 @@ mod tests {
         assert!(request.body.is_empty());
         assert!(request.headers.is_empty());
         assert!(!request.platform_request_id.is_empty());
+    }
+
+    /// API Gateway never sends it; if it did, reading the body fails as malformed JSON
+    /// (lambda_http panicked).
+    #[test]
+    fn a_body_marked_base64_that_does_not_decode_is_kept_as_it_came() {
+        let event = r#"{"body": "{\"code\": 1}", "isBase64Encoded": true,
+            "requestContext": {"http": {"method": "POST"}}}"#;
+        let request = GatewayEvent::from_json(event).unwrap().into_api_request();
+        assert_eq!(request.body, br#"{"code": 1}"#);
     }
 
     #[test]
