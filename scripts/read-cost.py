@@ -24,7 +24,7 @@ STAGES = [
     ("API Gateway stand-in: event written", r"corpnum_local::host::gateway_event"),
     ("event read (as in Lambda)", r"corpnum::runtime::gateway::GatewayEvent::from_json"),
     ("event handed to the API layer", r"corpnum::runtime::gateway::GatewayEvent::into_api_request"),
-    ("the query (the SDK, as the floor's)", r"DynamoStore>::query_partition::\{\{closure\}\}"),
+    ("the query (the SDK, as the floor's)", r"DynamoStore>::query_partition_of::\{\{closure\}\}"),
     ("stored documents decoded", r"corpnum::aws::dynamo::codec::doc"),
     ("view built", r"corpnum::api::views::application::application"),
     ("view written as JSON", r"corpnum::api::json_response"),

@@ -59,6 +59,7 @@ async fn serve() -> Result<(), Error> {
             dir => Some(root.join(dir)),
         },
         log_dir: root.join(".local/logs"),
+        purge_queues_anytime: false,
     })?;
     tracing::info!(dynamodb = %stack.dynamodb_endpoint, moto = %stack.moto_endpoint, "local AWS stack up");
     // moto keeps nothing between runs: neither do the events `make events` kept.

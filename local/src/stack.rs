@@ -36,6 +36,10 @@ pub struct StackConfig {
     pub data_dir: Option<PathBuf>,
     /// Where the services' own output goes.
     pub log_dir: PathBuf,
+    /// Let moto purge a queue again within a minute, which SQS (and moto by default)
+    /// refuses: the load test empties its queues every second, standing in for the
+    /// consumers that drain them in a deployment.
+    pub purge_queues_anytime: bool,
 }
 
 /// The running services; dropping it (or the process ending) stops them.
@@ -102,7 +106,7 @@ impl LocalStack {
         };
         let script = format!(
             "java -Djava.library.path={native} -jar {jar} -port {dp} {storage} >{dl} 2>&1 & d=$!\n\
-             {moto} -H 127.0.0.1 -p {mp} >{ml} 2>&1 & m=$!\n\
+             {purge}{moto} -H 127.0.0.1 -p {mp} >{ml} 2>&1 & m=$!\n\
              {store}\
              trap 'kill $d $m $s 2>/dev/null; wait' EXIT INT TERM\n\
              while read -r _; do :; done\n",
@@ -113,6 +117,11 @@ impl LocalStack {
             moto = quote(&moto),
             mp = config.moto_port,
             ml = quote(&moto_log),
+            purge = if config.purge_queues_anytime {
+                "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR=false "
+            } else {
+                ""
+            },
         );
         let mut watchdog = Command::new("sh")
             .arg("-c")
@@ -141,6 +150,27 @@ impl LocalStack {
             wait_for_port("moto server (store)", port, limit, &log)?;
         }
         Ok(stack)
+    }
+
+    /// The services' processes (DynamoDB Local's `java`, `moto_server`), by their command
+    /// name and process id: the watchdog's children, as Linux's /proc lists them.
+    pub fn services(&self) -> Vec<(String, u32)> {
+        let watchdog = self.watchdog.id().to_string();
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|entry| {
+                let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+                let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+                // pid (comm) state ppid ...: the command name is in parentheses.
+                let (head, rest) = stat.rsplit_once(')')?;
+                let name = head.split_once('(')?.1.to_owned();
+                let ppid = rest.split_whitespace().nth(1)?;
+                (ppid == watchdog).then_some((name, pid))
+            })
+            .collect()
     }
 
     /// Stops the services and waits for them to exit.

@@ -41,6 +41,7 @@ fn stack() -> &'static LocalStack {
             moto_store_port: None,
             data_dir: None,
             log_dir: root().join(".local/test-logs"),
+            purge_queues_anytime: false,
         };
         LocalStack::start(&config).unwrap_or_else(|e| panic!("local AWS stack: {e}"))
     })

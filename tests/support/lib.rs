@@ -37,6 +37,7 @@ fn stack() -> &'static LocalStack {
                 moto_store_port: Some(free_port().unwrap_or(15001)),
                 data_dir: None,
                 log_dir: root().join(".local/test-logs"),
+                purge_queues_anytime: false,
             };
             match LocalStack::start(&config) {
                 Ok(stack) => Shared { stack },

@@ -1,6 +1,6 @@
 //! `make loadtest`: corpnum under load on the local stack, beside its floor.
 //!
-//! It starts its own DynamoDB Local and moto, and drives `LOADTEST_N` flows (default 400)
+//! It starts its own DynamoDB Local and moto, and drives `LOADTEST_N` flows (default 1000)
 //! at concurrency `LOADTEST_C` (default 16) through the local host's router (the API
 //! Gateway stand-in: its gateway event and token check, then the same handlers the
 //! functions run), called in this process as API Gateway hands a Lambda its event: a
@@ -25,7 +25,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWrite
 use axum::serve::ListenerExt as _;
 use corpnum::domain::PhoneNumber;
 use corpnum::ports::{DependencyError, SmsSender};
-use corpnum_loadtest::{call_router, query_application, setting, start_stack};
+use corpnum_loadtest::{call_router, drain_queues, query_application, setting, start_stack};
 use corpnum_local::setup::Resources;
 use corpnum_local::stack::free_port;
 use corpnum_local::{World, host};
@@ -99,60 +99,89 @@ fn percentile(samples: &[Duration], p: usize) -> f64 {
 }
 
 /// CPU time so far, in milliseconds: this process's (the driver, corpnum's handlers and
-/// both sides' SDK clients) and the whole machine's (busy time over all cores, so the
-/// stack's too). Linux's /proc counts in USER_HZ ticks, 100 a second.
+/// both sides' SDK clients), DynamoDB Local's and moto's, and the whole machine's (busy
+/// time over all cores). Linux's /proc counts in USER_HZ ticks, 100 a second.
 #[derive(Clone, Copy, Default)]
 struct Cpu {
     process: f64,
+    dynamodb: f64,
+    moto: f64,
     machine: f64,
 }
 
+/// A process's user and system time, in milliseconds, from its /proc stat line.
+fn process_ms(stat: &str) -> Option<f64> {
+    // Fields after the command name (which is in parentheses): utime and stime are the
+    // 12th and 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: Option<Vec<f64>> = fields.get(11..13)?.iter().map(|f| f.parse().ok()).collect();
+    Some(ticks?.iter().sum::<f64>() * 10.0)
+}
+
 impl Cpu {
-    fn now() -> Self {
-        let ticks = |fields: &[&str]| -> f64 {
-            fields
-                .iter()
-                .filter_map(|f| f.parse::<f64>().ok())
-                .sum::<f64>()
-                * 10.0
+    /// Now, with the stack's `services` (command name, process id).
+    fn now(services: &[(String, u32)]) -> Self {
+        let of = |path: String| {
+            std::fs::read_to_string(path)
+                .ok()
+                .and_then(|stat| process_ms(&stat))
+                .unwrap_or(f64::NAN)
         };
-        let process = std::fs::read_to_string("/proc/self/stat")
-            .ok()
-            .and_then(|stat| {
-                // Fields after the command name (which is in parentheses): utime, stime
-                // are the 12th and 13th.
-                let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-                Some(ticks(fields.get(11..13)?))
-            })
-            .unwrap_or(f64::NAN);
+        let service = |prefix: &str| {
+            services
+                .iter()
+                .filter(|(name, _)| name.starts_with(prefix))
+                .map(|(_, pid)| of(format!("/proc/{pid}/stat")))
+                .sum::<f64>()
+        };
         let machine = std::fs::read_to_string("/proc/stat")
             .ok()
             .and_then(|stat| {
                 let fields: Vec<&str> = stat.lines().next()?.split_whitespace().skip(1).collect();
                 // user nice system idle iowait irq softirq steal: all but idle and iowait.
-                let busy: Vec<&str> = fields
+                let busy: Option<Vec<f64>> = fields
                     .iter()
                     .take(8)
                     .enumerate()
                     .filter(|(i, _)| *i != 3 && *i != 4)
-                    .map(|(_, f)| *f)
+                    .map(|(_, f)| f.parse::<f64>().ok())
                     .collect();
-                Some(ticks(&busy))
+                Some(busy?.iter().sum::<f64>() * 10.0)
             })
             .unwrap_or(f64::NAN);
-        Self { process, machine }
+        Self {
+            process: of("/proc/self/stat".to_owned()),
+            dynamodb: service("java"),
+            moto: service("moto"),
+            machine,
+        }
     }
 
     fn since(self, start: Self) -> Self {
         Self {
             process: self.process - start.process,
+            dynamodb: self.dynamodb - start.dynamodb,
+            moto: self.moto - start.moto,
             machine: self.machine - start.machine,
         }
     }
 
     fn add(&mut self, other: Self) {
         self.process += other.process;
+        self.dynamodb += other.dynamodb;
+        self.moto += other.moto;
         self.machine += other.machine;
+    }
+
+    /// Each figure over `count`.
+    fn per(self, count: usize) -> Self {
+        let count = count.max(1) as f64;
+        Self {
+            process: self.process / count,
+            dynamodb: self.dynamodb / count,
+            moto: self.moto / count,
+            machine: self.machine / count,
+        }
     }
 }
 
@@ -160,6 +189,10 @@ impl Cpu {
 /// drifts during the run (DynamoDB Local's JIT compiler still at work, moto's kept messages
 /// piling up) favours neither.
 const ROUNDS: [bool; 4] = [true, false, false, true];
+
+/// The throughput rounds' order: ABBA then BAAB, so that a drift that is linear or
+/// quadratic in time favours neither path.
+const THROUGHPUT_ROUNDS: [bool; 8] = [true, false, false, true, false, true, true, false];
 
 /// How many times the status reads alone go over the applications made.
 const READ_PASSES: usize = 4;
@@ -735,7 +768,7 @@ fn report(
         ours / base
     );
     println!(
-        "(throughput: each path alone at concurrency {c}, {} flows each, in rounds c f f c)",
+        "(throughput: each path alone at concurrency {c}, {} flows each, in rounds c f f c f c c f)",
         corpnum.0.verify.len()
     );
     println!(
@@ -765,9 +798,10 @@ fn report(
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let n = setting("LOADTEST_N", 400);
+    let n = setting("LOADTEST_N", 1000);
     let c = setting("LOADTEST_C", 16);
     let (mut stack, endpoints) = start_stack("loadtest-logs")?;
+    let services = stack.services();
     let resources = Resources::named(&format!("load{}", Uuid::new_v4().simple()));
     let mut world = World::provision(&endpoints, &resources).await?;
     let tee = Arc::new(Tee {
@@ -802,12 +836,19 @@ async fn main() -> Result<(), Error> {
         },
         queue: world.review_queue_url.clone(),
     };
+    let drain = drain_queues(
+        world.clients.sqs.clone(),
+        vec![
+            world.review_queue_url.clone(),
+            world.events_queue_url.clone(),
+        ],
+    );
     let numbers = Arc::new(Numbers {
         base: (Uuid::new_v4().as_u128() % 5_000_000) as u64,
     });
 
     // Warm both paths (connections, DynamoDB Local's JIT), then measure each in turn.
-    let warm = 4 * c;
+    let warm = 8 * c;
     let api = Api::InProcess(router.clone());
     let corpnum_run = |offset: usize, count: usize| {
         let (api, tee, numbers) = (api.clone(), tee.clone(), numbers.clone());
@@ -824,7 +865,9 @@ async fn main() -> Result<(), Error> {
     };
     // DynamoDB Local's JIT compiler is still at work long after the first requests (its C1
     // and C2 threads took a quarter of the CPU of a whole run when the warm-up was one
-    // round each), and the first measured round paid for it: warm both paths twice.
+    // round each), and the first measured round paid for it: warm both paths twice, 8C
+    // flows a round (at 4C, the JVM's CPU per flow still fell by a third over the first
+    // two measured rounds).
     let mut by_round = Vec::new();
     for (round, corpnum) in ROUNDS.into_iter().enumerate() {
         let (samples, _) = if corpnum {
@@ -839,29 +882,40 @@ async fn main() -> Result<(), Error> {
         by_round.join(", ")
     );
     let mut offset = 4 * warm;
-    // Throughput: each path alone, N/2 flows each over two rounds in the ROUNDS order
+    // Throughput: each path alone, N/2 flows each over four rounds in THROUGHPUT_ROUNDS' order
     // (shorter rounds would count their ramp-down, when fewer than C flows are left).
     let (mut ours, mut theirs) = (
         (Samples::default(), Duration::ZERO),
         (Samples::default(), Duration::ZERO),
     );
+    let mut flows_cpu = (Cpu::default(), Cpu::default());
     let mut left = (n / 2, n / 2);
     let mut by_round = Vec::new();
-    for (round, corpnum) in ROUNDS.into_iter().enumerate() {
+    for (round, corpnum) in THROUGHPUT_ROUNDS.into_iter().enumerate() {
         // This path's share of what it has left over its remaining rounds.
-        let rounds_left = ROUNDS[round..].iter().filter(|&&o| o == corpnum).count();
+        let rounds_left = THROUGHPUT_ROUNDS[round..]
+            .iter()
+            .filter(|&&o| o == corpnum)
+            .count();
         let remaining = if corpnum { &mut left.0 } else { &mut left.1 };
         let count = *remaining / rounds_left;
         *remaining -= count;
+        let cpu = Cpu::now(&services);
         let (samples, elapsed) = if corpnum {
             corpnum_run(offset, count).await
         } else {
             floor_run(offset, count).await
         };
+        let used = Cpu::now(&services).since(cpu);
         by_round.push(round_figure(corpnum, &samples));
-        let run = if corpnum { &mut ours } else { &mut theirs };
+        let (run, cpu) = if corpnum {
+            (&mut ours, &mut flows_cpu.0)
+        } else {
+            (&mut theirs, &mut flows_cpu.1)
+        };
         run.0.merge(samples);
         run.1 += elapsed;
+        cpu.add(used);
         offset += count;
     }
     // Latency: N flows of each path, alternating on the same clients. Rounds of one path
@@ -891,6 +945,17 @@ async fn main() -> Result<(), Error> {
     };
     report(n, c, &latency, &ours, &theirs);
     println!("status p50 by throughput round: {}", by_round.join(", "));
+    let show = |cpu: Cpu| {
+        format!(
+            "{:.2} ms in this process, DynamoDB Local {:.2}, moto {:.2}, machine-wide {:.2}",
+            cpu.process, cpu.dynamodb, cpu.moto, cpu.machine
+        )
+    };
+    println!(
+        "CPU per flow in the throughput rounds: corpnum {}; floor {}",
+        show(flows_cpu.0.per(ours.0.verify.len())),
+        show(flows_cpu.1.per(theirs.0.verify.len()))
+    );
     for (path, samples) in [("corpnum", &latency.corpnum), ("floor", &latency.floor)] {
         let quantiles: Vec<String> = [10, 25, 40, 50, 60, 75, 90]
             .iter()
@@ -932,7 +997,7 @@ async fn main() -> Result<(), Error> {
                 .cloned()
                 .collect(),
         );
-        let cpu = Cpu::now();
+        let cpu = Cpu::now(&services);
         let (samples, elapsed) = if corpnum {
             let api = api.clone();
             drive(part.len(), c, move |i| {
@@ -959,7 +1024,7 @@ async fn main() -> Result<(), Error> {
             })
             .await
         };
-        let used = Cpu::now().since(cpu);
+        let used = Cpu::now(&services).since(cpu);
         if warming {
             continue;
         }
@@ -979,14 +1044,18 @@ async fn main() -> Result<(), Error> {
             "an application's partition, as a status read returns it: corpnum {ours_items} items, {ours_bytes} B; floor {floor_items} items, {floor_bytes} B"
         );
     }
-    let per_read = |cpu: Cpu, run: &(Samples, Duration)| {
-        let reads = run.0.status.len().max(1) as f64;
-        (cpu.process * 1000.0 / reads, cpu.machine * 1000.0 / reads)
+    let show = |cpu: Cpu| {
+        format!(
+            "{:.0} µs in this process, DynamoDB Local {:.0}, machine-wide {:.0}",
+            cpu.process * 1000.0,
+            cpu.dynamodb * 1000.0,
+            cpu.machine * 1000.0
+        )
     };
-    let (ours_process, ours_machine) = per_read(ours_cpu, &ours_reads);
-    let (floor_process, floor_machine) = per_read(floor_cpu, &floor_reads);
     println!(
-        "CPU per status read alone: corpnum {ours_process:.0} µs in this process, {ours_machine:.0} µs machine-wide; floor {floor_process:.0} µs, {floor_machine:.0} µs"
+        "CPU per status read alone: corpnum {}; floor {}",
+        show(ours_cpu.per(ours_reads.0.status.len())),
+        show(floor_cpu.per(floor_reads.0.status.len()))
     );
     let host_reads = http_reads(
         client.clone(),
@@ -1032,6 +1101,7 @@ async fn main() -> Result<(), Error> {
         &server_reads,
     );
     server.abort();
+    drain.abort();
     stack.stop();
     Ok(())
 }

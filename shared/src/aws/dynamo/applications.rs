@@ -19,6 +19,10 @@ use crate::ports::{
     NewApplication, NumberChange, StoreError, StoredApplication, UpdateRefusal,
 };
 
+/// What a read of an application takes of its partition's items: the sort key tells the
+/// application from its history entries, and the document is each one whole.
+const APPLICATION_READ: &str = "sk, doc";
+
 impl DynamoStore {
     /// The application, conditioned on `condition`, and its new history entries.
     fn put_application(
@@ -64,6 +68,16 @@ impl DynamoStore {
 
     /// Every item of a partition, with strongly consistent reads.
     pub(super) async fn query_partition(&self, pk: String) -> Result<Vec<Item>, DependencyError> {
+        self.query_partition_of(pk, None).await
+    }
+
+    /// Every item of a partition, with strongly consistent reads; `projection`, if any,
+    /// names the only attributes to return.
+    pub(super) async fn query_partition_of(
+        &self,
+        pk: String,
+        projection: Option<&str>,
+    ) -> Result<Vec<Item>, DependencyError> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -74,6 +88,7 @@ impl DynamoStore {
                 .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", s(pk.clone()))
                 .consistent_read(true)
+                .set_projection_expression(projection.map(str::to_owned))
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
@@ -213,7 +228,11 @@ impl ApplicationRepository for DynamoStore {
     }
 
     async fn get(&self, id: Uuid) -> Result<Option<StoredApplication>, DependencyError> {
-        let items = self.query_partition(keys::application_pk(id)).await?;
+        // An application's items carry their index keys too; only these two are read
+        // (a tenth of the attributes DynamoDB would otherwise encode and the SDK decode).
+        let items = self
+            .query_partition_of(keys::application_pk(id), Some(APPLICATION_READ))
+            .await?;
         let mut application = None;
         let mut history = Vec::new();
         for item in &items {
