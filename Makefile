@@ -121,7 +121,7 @@ invoke: ## Send an event to a function under `make watch`: make invoke FN=check-
 bench: ## Handler work per request beyond the AWS calls (SPEC 10), printed as percentiles
 	$(CARGO) bench -p corpnum --features test-support --bench handler
 
-loadtest: deps ## Throughput and p50/p99 per route under load on a fresh local stack, beside the same AWS calls made directly (LOADTEST_N=400 LOADTEST_C=16)
+loadtest: deps ## Throughput and p50/p99 per route under load on a fresh local stack, beside the same AWS calls made directly (LOADTEST_N=1000 LOADTEST_C=16)
 	$(CARGO) run -q --profile loadtest -p corpnum-loadtest
 
 # Callgrind counts the instructions of `make readcost`.
