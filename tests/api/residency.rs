@@ -81,6 +81,12 @@ async fn every_kind_of_call_is_on_the_allow_list() {
         shapes.iter().any(|s| s.index.as_deref() == Some("gsi2")),
         "the sweeper reads the timer index"
     );
+    assert!(
+        shapes
+            .iter()
+            .any(|s| s.operation == "DynamoDB.Query" && s.projection),
+        "an application's read asks for its items' sort keys and documents only"
+    );
     let outside = calls_outside_the_allow_list(&shapes);
     assert!(outside.is_empty(), "{outside:#?}");
     // The check would catch what is not allowed.
@@ -90,10 +96,11 @@ async fn every_kind_of_call_is_on_the_allow_list() {
         actions: Some(30),
         functions: ["attribute_exists", "regexp_like"].map(String::from).into(),
         index: Some("lsi1".into()),
+        projection: true,
         ..Default::default()
     });
     let caught = calls_outside_the_allow_list(&made_up);
-    assert_eq!(caught.len(), 4, "{caught:#?}");
+    assert_eq!(caught.len(), 5, "{caught:#?}");
     // The SDK fills in a transaction's ClientRequestToken itself (an idempotency token in
     // the service model): YDB documents it as not supported and idempotent regardless;
     // nothing here relies on it (a transaction applied twice fails its conditions).

@@ -146,10 +146,11 @@ pub fn calls_outside_the_allow_list(
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default()
     };
-    let (operations, functions, targets) = (
+    let (operations, functions, targets, projecting) = (
         names("operations"),
         names("expression_functions"),
         names("sns_targets"),
+        names("projection_expression"),
     );
     let max_actions = list["max_transaction_actions"].as_u64().unwrap_or(0);
     let mut outside = Vec::new();
@@ -174,6 +175,9 @@ pub fn calls_outside_the_allow_list(
             outside.push(format!(
                 "{op}: index {index} (global secondary indexes only)"
             ));
+        }
+        if shape.projection && !projecting.contains(&op.as_str()) {
+            outside.push(format!("{op}: with a ProjectionExpression"));
         }
         if let Some(target) = shape.target
             && !targets.contains(&target)

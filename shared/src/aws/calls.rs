@@ -1,7 +1,7 @@
 //! A record of the AWS operations a process makes, from an SDK interceptor: by service and
 //! name (the tests count the calls per request against SPEC 10's floor), and each with
 //! what matters for AWS-compatible services (issue 12's allow-list: transaction size,
-//! expression functions, tokens, indexes, consistency, SNS targets).
+//! expression functions, tokens, indexes, consistency, projections, SNS targets).
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -27,6 +27,8 @@ pub struct CallShape {
     pub client_request_token: bool,
     pub index: Option<String>,
     pub consistent_read: bool,
+    /// A read asks for some attributes only (`ProjectionExpression`).
+    pub projection: bool,
     /// An SNS publish's target: `topic` or `phone`.
     pub target: Option<&'static str>,
 }
@@ -115,10 +117,12 @@ fn shape(
         shape.functions = functions([i.condition_expression()]);
     } else if let Some(i) = input.downcast_ref::<ddb::get_item::GetItemInput>() {
         shape.consistent_read = i.consistent_read() == Some(true);
+        shape.projection = i.projection_expression().is_some();
     } else if let Some(i) = input.downcast_ref::<ddb::query::QueryInput>() {
         shape.functions = functions([i.key_condition_expression(), i.filter_expression()]);
         shape.index = i.index_name().map(str::to_owned);
         shape.consistent_read = i.consistent_read() == Some(true);
+        shape.projection = i.projection_expression().is_some();
     } else if let Some(i) = input.downcast_ref::<aws_sdk_sns::operation::publish::PublishInput>() {
         shape.target = match (i.topic_arn(), i.phone_number()) {
             (Some(_), _) => Some("topic"),
