@@ -94,13 +94,24 @@ pub async fn query_application(
     table: &str,
     id: &str,
 ) -> Option<Vec<HashMap<String, AttributeValue>>> {
+    partition_items(dynamodb, table, id, Some("sk, doc")).await
+}
+
+/// The items of an application's partition, read strongly consistent; `projection`, if
+/// any, names the only attributes to return.
+pub async fn partition_items(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    id: &str,
+    projection: Option<&str>,
+) -> Option<Vec<HashMap<String, AttributeValue>>> {
     let out = dynamodb
         .query()
         .table_name(table)
         .key_condition_expression("pk = :pk")
         .expression_attribute_values(":pk", AttributeValue::S(format!("APP#{id}")))
         .consistent_read(true)
-        .projection_expression("sk, doc")
+        .set_projection_expression(projection.map(str::to_owned))
         .send()
         .await
         .ok()?;

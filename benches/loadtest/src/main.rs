@@ -25,7 +25,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWrite
 use axum::serve::ListenerExt as _;
 use corpnum::domain::PhoneNumber;
 use corpnum::ports::{DependencyError, SmsSender};
-use corpnum_loadtest::{call_router, drain_queues, query_application, setting, start_stack};
+use corpnum_loadtest::{
+    call_router, drain_queues, partition_items, query_application, setting, start_stack,
+};
 use corpnum_local::setup::Resources;
 use corpnum_local::stack::free_port;
 use corpnum_local::{World, host};
@@ -522,17 +524,8 @@ impl Floor {
     /// The names of the attributes an application's items store, whatever a read asks for
     /// (so that the floor writes the same index entries as corpnum does).
     async fn stored_names(&self, id: &str) -> Vec<String> {
-        let items = self
-            .dynamodb
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(format!("APP#{id}")))
-            .consistent_read(true)
-            .send()
+        let items = partition_items(&self.dynamodb, &self.table, id, None)
             .await
-            .ok()
-            .and_then(|out| out.items)
             .unwrap_or_default();
         let names: std::collections::BTreeSet<String> =
             items.iter().flat_map(|item| item.keys().cloned()).collect();
