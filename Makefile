@@ -147,11 +147,19 @@ package: deps ## Release-build every function with cargo lambda into target/lamb
 	@# (make coldstart runs it).
 	@for fn in $(FUNCTIONS); do $(PYTHON) -m zipfile -e target/lambda/$$fn/bootstrap.zip target/lambda/$$fn/ && chmod +x target/lambda/$$fn/bootstrap; done
 	@$(MAKE) -s sizes
-
-sizes: ## Print each packaged function's stripped binary and zip size
-	@printf '%-20s %12s %12s\n' function bootstrap zip
+	@# Each bootstrap defines the C math it calls (shared/src/runtime/libm.rs): loading
+	@# libm.so.6 costs every cold start.
 	@for fn in $(FUNCTIONS); do \
-	  printf '%-20s %10s B %10s B\n' $$fn $$(stat -c %s target/lambda/$$fn/bootstrap) $$(stat -c %s target/lambda/$$fn/bootstrap.zip); \
+	  if readelf -d target/lambda/$$fn/bootstrap | grep -q 'Shared library: \[libm\.so'; then \
+	    echo "$$fn needs libm.so.6: define the C math function it calls in shared/src/runtime/libm.rs" >&2; exit 1; \
+	  fi; \
+	done
+
+sizes: ## Print each packaged function's stripped binary and zip size, and the shared libraries it loads
+	@printf '%-20s %12s %12s  %s\n' function bootstrap zip 'shared libraries'
+	@for fn in $(FUNCTIONS); do \
+	  printf '%-20s %10s B %10s B  %s\n' $$fn $$(stat -c %s target/lambda/$$fn/bootstrap) $$(stat -c %s target/lambda/$$fn/bootstrap.zip) \
+	    "$$(readelf -d target/lambda/$$fn/bootstrap | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')"; \
 	done
 
 STAGE ?= staging

@@ -8,7 +8,8 @@
 //! left (docs/operations.md, "Cold start"). Linked at a fixed address there are none, and the
 //! binary is ~0.5 MB smaller. Trade-off: the executable's own image is not randomized by ASLR
 //! (the stack, heap, mmap areas and shared libraries still are), the default of Go binaries
-//! on Lambda; corpnum's crates have no `unsafe` code. `corpnum-server` and the test binaries
+//! on Lambda; corpnum's crates have no `unsafe` code but the two unmangled math symbols of
+//! `shared/src/runtime/libm.rs`. `corpnum-server` and the test binaries
 //! stay position-independent.
 //!
 //! `CORPNUM_LINK_PIE=1` at build time links a PIE as before (to measure the difference).

@@ -3,7 +3,9 @@
 //! endpoint the functions call exactly as the SDK's own table does, in every region of the
 //! aws partition, with and without FIPS and dual stack. An SDK upgrade that changes the aws
 //! partition's outputs (a new suffix, FIPS or dual stack support) fails here until the file
-//! is brought up to date.
+//! is brought up to date. The file's `regionRegex` is `^$`: a name the pattern does not match
+//! falls back to the `aws` partition, its only one, so the pattern decides nothing, and the
+//! comparison below holds that for every region and for names no table lists.
 //!
 //! Each service crate reads the variable once per process, so the test runs itself twice
 //! as a child process, with and without the variable, and compares what the two printed.
@@ -74,6 +76,10 @@ fn assert_the_aws_partition_alone() {
         partitions[0]["regions"],
         serde_json::json!({}),
         "no per-region entries"
+    );
+    assert_eq!(
+        partitions[0]["regionRegex"], "^$",
+        "a pattern that decides nothing (every name falls back to aws) and compiles cheaply"
     );
 }
 

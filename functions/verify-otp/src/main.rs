@@ -2,6 +2,9 @@ use lambda_runtime::Error;
 
 use verify_otp::{DISPATCH, FUNCTION};
 
+// C's pow and log2f defined here, so the bootstrap loads no libm.so.6 (corpnum::runtime::libm).
+corpnum::bootstrap_math!();
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     // What the function uses is fixed at compile time: it links only those SDK clients and

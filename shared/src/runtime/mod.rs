@@ -7,6 +7,7 @@ pub mod gateway;
 pub mod http;
 pub mod invocation;
 pub mod jobs;
+pub mod libm;
 pub mod metrics;
 pub mod queue;
 pub mod telemetry;
