@@ -5,6 +5,7 @@
 pub mod host;
 pub mod jobs;
 pub mod jwt;
+pub mod procfs;
 pub mod setup;
 pub mod stack;
 

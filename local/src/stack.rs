@@ -155,7 +155,7 @@ impl LocalStack {
     /// The services' processes (DynamoDB Local's `java`, `moto_server`), by their command
     /// name and process id: the watchdog's children, as Linux's /proc lists them.
     pub fn services(&self) -> Vec<(String, u32)> {
-        let watchdog = self.watchdog.id().to_string();
+        let watchdog = self.watchdog.id();
         let Ok(entries) = std::fs::read_dir("/proc") else {
             return Vec::new();
         };
@@ -163,12 +163,8 @@ impl LocalStack {
             .filter_map(Result::ok)
             .filter_map(|entry| {
                 let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-                let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-                // pid (comm) state ppid ...: the command name is in parentheses.
-                let (head, rest) = stat.rsplit_once(')')?;
-                let name = head.split_once('(')?.1.to_owned();
-                let ppid = rest.split_whitespace().nth(1)?;
-                (ppid == watchdog).then_some((name, pid))
+                let stat = crate::procfs::ProcessStat::read(&pid.to_string())?;
+                (stat.ppid == watchdog).then_some((stat.name, pid))
             })
             .collect()
     }

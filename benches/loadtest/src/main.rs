@@ -102,7 +102,7 @@ fn percentile(samples: &[Duration], p: usize) -> f64 {
 
 /// CPU time so far, in milliseconds: this process's (the driver, corpnum's handlers and
 /// both sides' SDK clients), DynamoDB Local's and moto's, and the whole machine's (busy
-/// time over all cores). Linux's /proc counts in USER_HZ ticks, 100 a second.
+/// time over all cores), from Linux's /proc (`corpnum_local::procfs`).
 #[derive(Clone, Copy, Default)]
 struct Cpu {
     process: f64,
@@ -111,29 +111,16 @@ struct Cpu {
     machine: f64,
 }
 
-/// A process's user and system time, in milliseconds, from its /proc stat line.
-fn process_ms(stat: &str) -> Option<f64> {
-    // Fields after the command name (which is in parentheses): utime and stime are the
-    // 12th and 13th.
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: Option<Vec<f64>> = fields.get(11..13)?.iter().map(|f| f.parse().ok()).collect();
-    Some(ticks?.iter().sum::<f64>() * 10.0)
-}
-
 impl Cpu {
     /// Now, with the stack's `services` (command name, process id).
     fn now(services: &[(String, u32)]) -> Self {
-        let of = |path: String| {
-            std::fs::read_to_string(path)
-                .ok()
-                .and_then(|stat| process_ms(&stat))
-                .unwrap_or(f64::NAN)
-        };
+        use corpnum_local::procfs::{ProcessStat, ticks_to_ms};
+        let of = |pid: &str| ProcessStat::read(pid).map_or(f64::NAN, |stat| stat.cpu_ms());
         let service = |prefix: &str| {
             services
                 .iter()
                 .filter(|(name, _)| name.starts_with(prefix))
-                .map(|(_, pid)| of(format!("/proc/{pid}/stat")))
+                .map(|(_, pid)| of(&pid.to_string()))
                 .sum::<f64>()
         };
         let machine = std::fs::read_to_string("/proc/stat")
@@ -141,18 +128,18 @@ impl Cpu {
             .and_then(|stat| {
                 let fields: Vec<&str> = stat.lines().next()?.split_whitespace().skip(1).collect();
                 // user nice system idle iowait irq softirq steal: all but idle and iowait.
-                let busy: Option<Vec<f64>> = fields
+                let busy: Option<Vec<u64>> = fields
                     .iter()
                     .take(8)
                     .enumerate()
                     .filter(|(i, _)| *i != 3 && *i != 4)
-                    .map(|(_, f)| f.parse::<f64>().ok())
+                    .map(|(_, f)| f.parse().ok())
                     .collect();
-                Some(busy?.iter().sum::<f64>() * 10.0)
+                Some(ticks_to_ms(busy?.iter().sum()))
             })
             .unwrap_or(f64::NAN);
         Self {
-            process: of("/proc/self/stat".to_owned()),
+            process: of("self"),
             dynamodb: service("java"),
             moto: service("moto"),
             machine,
