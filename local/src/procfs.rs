@@ -34,7 +34,7 @@ impl ProcessStat {
     }
 
     /// The stat line of process `pid`, or of this process for `"self"`.
-    pub fn read(pid: &str) -> Option<Self> {
+    pub fn read(pid: impl std::fmt::Display) -> Option<Self> {
         Self::parse(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
     }
 
@@ -42,6 +42,24 @@ impl ProcessStat {
     pub fn cpu_ms(&self) -> f64 {
         ticks_to_ms(self.utime + self.stime)
     }
+}
+
+/// The whole machine's busy time since boot, in milliseconds: every core's time in all
+/// states but idle and I/O wait (the first line of `/proc/stat`).
+pub fn machine_busy_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    // cpu user nice system idle iowait irq softirq steal …
+    let busy: Option<Vec<u64>> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .map(|(_, f)| f.parse().ok())
+        .collect();
+    Some(ticks_to_ms(busy?.iter().sum()))
 }
 
 /// Clock ticks a second, the unit of /proc's times (`getconf CLK_TCK`, asked once; 100, the
@@ -117,5 +135,7 @@ mod tests {
             100,
             "Linux on x86 gives user space 100 a second"
         );
+        // The machine's busy time covers this process's at least.
+        assert!(machine_busy_ms().unwrap() >= after.cpu_ms());
     }
 }

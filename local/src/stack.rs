@@ -163,7 +163,7 @@ impl LocalStack {
             .filter_map(Result::ok)
             .filter_map(|entry| {
                 let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-                let stat = crate::procfs::ProcessStat::read(&pid.to_string())?;
+                let stat = crate::procfs::ProcessStat::read(pid)?;
                 (stat.ppid == watchdog).then_some((stat.name, pid))
             })
             .collect()

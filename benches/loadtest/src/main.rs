@@ -114,32 +114,20 @@ struct Cpu {
 impl Cpu {
     /// Now, with the stack's `services` (command name, process id).
     fn now(services: &[(String, u32)]) -> Self {
-        use corpnum_local::procfs::{ProcessStat, ticks_to_ms};
-        let of = |pid: &str| ProcessStat::read(pid).map_or(f64::NAN, |stat| stat.cpu_ms());
+        use corpnum_local::procfs::{ProcessStat, machine_busy_ms};
+        let of = |pid: &dyn std::fmt::Display| {
+            ProcessStat::read(pid).map_or(f64::NAN, |stat| stat.cpu_ms())
+        };
         let service = |prefix: &str| {
             services
                 .iter()
                 .filter(|(name, _)| name.starts_with(prefix))
-                .map(|(_, pid)| of(&pid.to_string()))
+                .map(|(_, pid)| of(pid))
                 .sum::<f64>()
         };
-        let machine = std::fs::read_to_string("/proc/stat")
-            .ok()
-            .and_then(|stat| {
-                let fields: Vec<&str> = stat.lines().next()?.split_whitespace().skip(1).collect();
-                // user nice system idle iowait irq softirq steal: all but idle and iowait.
-                let busy: Option<Vec<u64>> = fields
-                    .iter()
-                    .take(8)
-                    .enumerate()
-                    .filter(|(i, _)| *i != 3 && *i != 4)
-                    .map(|(_, f)| f.parse().ok())
-                    .collect();
-                Some(ticks_to_ms(busy?.iter().sum()))
-            })
-            .unwrap_or(f64::NAN);
+        let machine = machine_busy_ms().unwrap_or(f64::NAN);
         Self {
-            process: of("self"),
+            process: of(&"self"),
             dynamodb: service("java"),
             moto: service("moto"),
             machine,
